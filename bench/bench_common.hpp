@@ -1,0 +1,46 @@
+#pragma once
+// Helpers shared by the benchmark registrations: thread counts to sweep, the
+// machine's measured ceilings, and the counters every kernel benchmark reports.
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "trenchcoat/kernels/context.hpp"
+#include "trenchcoat/kernels/peak.hpp"
+
+namespace trenchcoat::bench {
+
+// 1 and every power of two up to the core count, plus the core count itself.
+std::vector<int> thread_counts();
+
+// Times one iteration for UseManualTime() benchmarks and keeps the total, so the
+// counters below can be plain numbers rather than Google Benchmark "/s" rates.
+class IterationTimer {
+ public:
+  template <class F>
+  void time(benchmark::State& state, F&& body) {
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(dt);
+    total_ += dt;
+  }
+  double total_seconds() const { return total_; }
+
+ private:
+  double total_ = 0.0;
+};
+
+// Sets GFLOPS, peak_pct (against this machine's FMA peak with its best ISA, on
+// `threads` threads, measured in this process) and isa_peak_pct (against the peak of
+// `isa`, the level the benchmarked code uses) from the flops of one iteration.
+void set_flop_counters(benchmark::State& state, const IterationTimer& timer, double flops_per_iteration,
+                       int threads, Isa isa);
+
+// "threads:<T>" suffix, so --benchmark_filter can select by thread count.
+inline std::string threads_suffix(int threads) { return "/threads:" + std::to_string(threads); }
+
+}  // namespace trenchcoat::bench

@@ -1,0 +1,51 @@
+// gemm/<variant>/<shape>/threads:<T> for every registered GEMM variant, generated
+// from the registry: a new variant is benchmarked with no edit here.
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "bench_common.hpp"
+#include "gemm_shapes.hpp"
+#include "trenchcoat/kernels/context.hpp"
+#include "trenchcoat/kernels/gemm.hpp"
+
+namespace trenchcoat::bench {
+namespace {
+
+void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape shape, int threads) {
+  Context ctx(ContextOptions{.threads = threads});
+  GemmOperands x(shape);
+  const GemmProblem p{shape.ta, shape.tb, shape.m, shape.n, shape.k, 1.0f, x.a.data(), x.lda(shape),
+                      x.b.data(), x.ldb(shape), 0.0f, x.c.data(), shape.n, {}};
+  gemm(*variant, ctx, p);  // warm-up: packing buffers allocated, threads started
+  IterationTimer timer;
+  for (auto _ : state) {
+    timer.time(state, [&] { gemm(*variant, ctx, p); });
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::ClobberMemory();
+  }
+  set_flop_counters(state, timer, 2.0 * static_cast<double>(shape.m * shape.n * shape.k), threads,
+                    variant->info.isa);
+}
+
+const bool registered = [] {
+  for (const GemmVariant& v : gemm_variants()) {
+    if (!cpu_supports(v.info.isa)) continue;
+    for (const GemmShape& s : gemm_shapes()) {
+      // The double-precision oracle would need minutes for the big squares.
+      if (v.info.reference && s.m * s.n * s.k > std::int64_t{512} * 512 * 512) continue;
+      for (int t : thread_counts()) {
+        if (v.info.threading == Threading::single && t > 1) continue;
+        benchmark::RegisterBenchmark(("gemm/" + std::string(v.info.name) + "/" + s.label + threads_suffix(t)).c_str(),
+                                     run_gemm, &v, s, t)
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace trenchcoat::bench

@@ -1,0 +1,156 @@
+// The loops around the micro-kernel (Goto/BLIS), written once for every ISA, and the
+// threading over the output. Compiled for the x86-64 baseline: everything
+// ISA-specific is behind the GemmKernelSet function pointers.
+//
+// Threads split the m x n output into rectangular tasks; each task runs the serial
+// five-loop algorithm on its rectangle, packing its own slices of A and B into its
+// thread's scratch. Nothing splits k, and every output element is computed by the
+// same micro-kernel arithmetic whatever rectangle it lands in, so the result does
+// not depend on the number of threads.
+
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "gemm_kernel_set.hpp"
+
+namespace trenchcoat::detail {
+namespace {
+
+// Below this many floating-point operations a GEMM runs on the calling thread:
+// waking workers costs more than they save. Measured with
+// `trenchcoat-bench --benchmark_filter='gemm_threshold'` (see bench/gemm_bench.cpp).
+constexpr std::int64_t kParallelMinFlops = std::int64_t{1} << 21;
+
+// A matrix-vector product is memory-bound; split it only when the matrix is large
+// enough that a second core's bandwidth outweighs the wake-up (~1 MiB of floats).
+constexpr std::int64_t kGemvParallelMinElements = std::int64_t{1} << 18;
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// The serial algorithm on rows [i0, i1) x columns [j0, j1) of C.
+void gemm_rectangle(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p, std::int64_t i0,
+                    std::int64_t i1, std::int64_t j0, std::int64_t j1) {
+  const GemmBlocking& bl = ks.blocking;
+  const int slot = ctx.current_slot();
+  const std::int64_t kc_max = std::min<std::int64_t>(bl.kc, p.k);
+  const std::int64_t mc_max = std::min<std::int64_t>(bl.mc, ceil_div(i1 - i0, bl.mr) * bl.mr);
+  const std::int64_t nc_max = std::min<std::int64_t>(bl.nc, ceil_div(j1 - j0, bl.nr) * bl.nr);
+  float* a_packed = ctx.scratch(slot, 0, static_cast<std::size_t>(mc_max * kc_max));
+  float* b_packed = ctx.scratch(slot, 1, static_cast<std::size_t>(nc_max * kc_max));
+  for (std::int64_t jc = j0; jc < j1; jc += bl.nc) {
+    const std::int64_t nc = std::min<std::int64_t>(bl.nc, j1 - jc);
+    for (std::int64_t pc = 0; pc < p.k; pc += bl.kc) {
+      const std::int64_t kc = std::min<std::int64_t>(bl.kc, p.k - pc);
+      const GemmBlockUpdate update{pc == 0, pc + kc == p.k};
+      ks.pack_b(p, pc, kc, jc, nc, b_packed);
+      for (std::int64_t ic = i0; ic < i1; ic += bl.mc) {
+        const std::int64_t mc = std::min<std::int64_t>(bl.mc, i1 - ic);
+        ks.pack_a(p, ic, mc, pc, kc, a_packed);
+        ks.macro(p, a_packed, b_packed, ic, mc, jc, nc, kc, update);
+      }
+    }
+  }
+}
+
+struct Grid {
+  std::int64_t tasks_m, tasks_n;  // rectangles along m and along n
+  std::int64_t step_m, step_n;    // rows / columns per rectangle (multiples of the tile)
+};
+
+// Picks a tasks_m x tasks_n split with at least `want` rectangles that minimises the
+// packing the split duplicates: each of the tasks_n column strips re-packs its rows
+// of A, and each of the tasks_m row strips re-packs its columns of B.
+Grid choose_grid(const GemmBlocking& bl, const GemmProblem& p, std::int64_t want) {
+  const std::int64_t tiles_m = ceil_div(p.m, bl.mr);
+  const std::int64_t tiles_n = ceil_div(p.n, bl.nr);
+  Grid best{1, 1, tiles_m * bl.mr, tiles_n * bl.nr};
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (std::int64_t tm = 1; tm <= std::min(tiles_m, want); ++tm) {
+    const std::int64_t tn = std::min(tiles_n, ceil_div(want, tm));
+    if (tm * tn < std::min(want, tiles_m * tiles_n)) continue;
+    const std::int64_t step_m = ceil_div(tiles_m, tm) * bl.mr;
+    const std::int64_t step_n = ceil_div(tiles_n, tn) * bl.nr;
+    const std::int64_t real_tm = ceil_div(p.m, step_m);
+    const std::int64_t real_tn = ceil_div(p.n, step_n);
+    // Packing work, plus the imbalance of the largest rectangle (in units of output).
+    const double packing = static_cast<double>(real_tn) * static_cast<double>(p.m * p.k) +
+                           static_cast<double>(real_tm) * static_cast<double>(p.k * p.n);
+    const double critical = static_cast<double>(step_m * step_n) * static_cast<double>(p.k) *
+                            static_cast<double>(want) / 8.0;
+    const double cost = packing + critical;
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = Grid{real_tm, real_tn, step_m, step_n};
+    }
+  }
+  return best;
+}
+
+void run_gemv(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p) {
+  const std::int64_t outputs = p.m == 1 ? p.n : p.m;
+  const std::int64_t elements = outputs * p.k;
+  if (ctx.threads() == 1 || elements < kGemvParallelMinElements || outputs < 64) {
+    ctx.run([&] { ks.gemv(p, 0, outputs); });
+    return;
+  }
+  // Chunks of 64 outputs: aligned, and never a reason for a different summation order.
+  const std::int64_t chunks = ceil_div(outputs, 64);
+  ctx.run([&] {
+    oneapi::tbb::parallel_for(
+        oneapi::tbb::blocked_range<std::int64_t>(0, chunks, 1),
+        [&](const oneapi::tbb::blocked_range<std::int64_t>& r) {
+          ks.gemv(p, r.begin() * 64, std::min(outputs, r.end() * 64));
+        },
+        oneapi::tbb::auto_partitioner());
+  });
+}
+
+}  // namespace
+
+void gemm_scale_only(const GemmProblem& p) {
+  for (std::int64_t i = 0; i < p.m; ++i) {
+    float* c = p.c + i * p.ldc;
+    for (std::int64_t j = 0; j < p.n; ++j) {
+      float x = p.beta == 0.0f ? 0.0f : p.beta * c[j];
+      if (p.epilogue.bias != nullptr) x += p.epilogue.bias[j];
+      if (p.epilogue.activation == EpilogueActivation::relu) x = std::max(x, 0.0f);
+      c[j] = x;
+    }
+  }
+}
+
+void run_tiled_gemm(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p) {
+  if (p.m == 0 || p.n == 0) return;
+  if (p.k == 0 || p.alpha == 0.0f) {
+    gemm_scale_only(p);
+    return;
+  }
+  if (p.m == 1 || p.n == 1) {
+    run_gemv(ks, ctx, p);
+    return;
+  }
+  const std::int64_t flops = 2 * p.m * p.n * p.k;
+  if (ctx.threads() == 1 || flops < kParallelMinFlops) {
+    ctx.run([&] { gemm_rectangle(ks, ctx, p, 0, p.m, 0, p.n); });
+    return;
+  }
+  const Grid g = choose_grid(ks.blocking, p, ctx.threads());
+  const std::int64_t tasks = g.tasks_m * g.tasks_n;
+  ctx.run([&] {
+    oneapi::tbb::parallel_for(
+        std::int64_t{0}, tasks,
+        [&](std::int64_t t) {
+          const std::int64_t i0 = (t / g.tasks_n) * g.step_m;
+          const std::int64_t j0 = (t % g.tasks_n) * g.step_n;
+          gemm_rectangle(ks, ctx, p, i0, std::min(p.m, i0 + g.step_m), j0,
+                         std::min(p.n, j0 + g.step_n));
+        },
+        oneapi::tbb::simple_partitioner());
+  });
+}
+
+}  // namespace trenchcoat::detail

@@ -1,0 +1,62 @@
+#pragma once
+// The contract between the portable GEMM driver (gemm_driver.cpp: the loops around
+// the micro-kernel, threading, buffers) and one ISA's compiled kernels
+// (gemm_<isa>.cpp). Only plain function pointers cross it, so no template compiled
+// with AVX-512 flags can be picked by the linker for code that runs on other CPUs.
+//
+// Packed layouts (BLIS): op(A) rows [i0, i0+mc) x depth [p0, p0+kc) are stored as
+// ceil(mc/MR) micro-panels, each kc x MR floats, k-major (panel[k*MR + r]); op(B)
+// depth [p0, p0+kc) x columns [j0, j0+nc) as ceil(nc/NR) micro-panels of kc x NR
+// floats (panel[k*NR + c]). Rows/columns past the edge are zero, so the micro-kernel
+// always computes a full MR x NR tile and edge tiles differ only in what is stored.
+
+#include <cstdint>
+
+#include "trenchcoat/kernels/gemm.hpp"
+
+namespace trenchcoat::detail {
+
+struct GemmBlocking {
+  int mr;  // micro-tile rows
+  int nr;  // micro-tile columns
+  int mc;  // rows of packed A per block (MC x KC ~ half of L2)
+  int kc;  // depth per packed block (KC x NR micro-panel ~ half of L1)
+  int nc;  // columns of packed B per block (KC x NC in L2/L3)
+};
+
+// How a block of C is updated from the depth range [p0, p0+kc) of the sum.
+struct GemmBlockUpdate {
+  bool first;  // p0 == 0: C = alpha*acc + beta*C (C not read when beta == 0)
+  bool last;   // p0 + kc == k: apply bias and activation after accumulating
+};
+
+struct GemmKernelSet {
+  GemmBlocking blocking;
+  void (*pack_a)(const GemmProblem& p, std::int64_t i0, std::int64_t mc, std::int64_t p0,
+                 std::int64_t kc, float* dst);
+  void (*pack_b)(const GemmProblem& p, std::int64_t p0, std::int64_t kc, std::int64_t j0,
+                 std::int64_t nc, float* dst);
+  // C[i0:i0+mc, j0:j0+nc] updated from packed A (mc x kc) and packed B (kc x nc).
+  void (*macro)(const GemmProblem& p, const float* a_packed, const float* b_packed,
+                std::int64_t i0, std::int64_t mc, std::int64_t j0, std::int64_t nc,
+                std::int64_t kc, GemmBlockUpdate update);
+  // Matrix-vector products, for m == 1 or n == 1 (memory-bound: no packing). Computes
+  // outputs [lo, hi) of the vector result; the summation order depends on k only.
+  void (*gemv)(const GemmProblem& p, std::int64_t lo, std::int64_t hi);
+};
+
+// Runs a problem with one ISA's kernels, on the Context's threads when worthwhile.
+void run_tiled_gemm(const GemmKernelSet& kernels, Context& ctx, const GemmProblem& p);
+
+// Applies C = act(beta*C + bias) when k == 0 or alpha == 0 (no product to add).
+void gemm_scale_only(const GemmProblem& p);
+
+extern const GemmKernelSet kGemmBlocked;
+#if defined(TRENCHCOAT_HAVE_AVX2)
+extern const GemmKernelSet kGemmAvx2;
+#endif
+#if defined(TRENCHCOAT_HAVE_AVX512)
+extern const GemmKernelSet kGemmAvx512;
+#endif
+
+}  // namespace trenchcoat::detail

@@ -1,0 +1,294 @@
+#pragma once
+// The tiled GEMM kernels, written once and instantiated per ISA by the tiny
+// gemm_<isa>.cpp files (each compiled with its own -march). `V` is a vector policy
+// (xsimd batch for avx2/avx512, a plain array for the portable `blocked` variant):
+//
+//   V::type                 one vector of V::width floats
+//   V::zero(), V::broadcast(float), V::load(const float*), V::loadu(const float*)
+//   V::storeu(float*, type), V::fma(a, b, c) = a*b + c, V::mul, V::add, V::max
+//
+// Every name here lives in namespace detail::TRENCHCOAT_KERNEL_NS, which each ISA
+// translation unit sets to its own name: otherwise the linker could keep one ISA's
+// copy of an inline function for all of them, and run AVX-512 code on an AVX2 CPU.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "gemm_kernel_set.hpp"
+
+#ifndef TRENCHCOAT_KERNEL_NS
+#error "define TRENCHCOAT_KERNEL_NS (one name per ISA translation unit) before including"
+#endif
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+// Element (i, l) of op(A) / (l, j) of op(B), whatever the transposition.
+inline const float* a_at(const GemmProblem& p, std::int64_t i, std::int64_t l) {
+  return p.ta == Trans::N ? p.a + i * p.lda + l : p.a + l * p.lda + i;
+}
+inline const float* b_at(const GemmProblem& p, std::int64_t l, std::int64_t j) {
+  return p.tb == Trans::N ? p.b + l * p.ldb + j : p.b + j * p.ldb + l;
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row micro-panels, zero-padding the last one.
+template <int MR>
+void pack_a(const GemmProblem& p, std::int64_t i0, std::int64_t mc, std::int64_t p0,
+            std::int64_t kc, float* dst) {
+  for (std::int64_t ir = 0; ir < mc; ir += MR) {
+    const int rows = static_cast<int>(std::min<std::int64_t>(MR, mc - ir));
+    if (p.ta == Trans::T) {
+      // Stored k x m: the MR values of one depth step are contiguous.
+      for (std::int64_t l = 0; l < kc; ++l) {
+        const float* src = a_at(p, i0 + ir, p0 + l);
+        float* d = dst + l * MR;
+        int r = 0;
+        for (; r < rows; ++r) d[r] = src[r];
+        for (; r < MR; ++r) d[r] = 0.0f;
+      }
+    } else {
+      // Stored m x k: walk each row contiguously and scatter with stride MR.
+      for (int r = 0; r < rows; ++r) {
+        const float* src = a_at(p, i0 + ir + r, p0);
+        for (std::int64_t l = 0; l < kc; ++l) dst[l * MR + r] = src[l];
+      }
+      for (int r = rows; r < MR; ++r) {
+        for (std::int64_t l = 0; l < kc; ++l) dst[l * MR + r] = 0.0f;
+      }
+    }
+    dst += kc * MR;
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column micro-panels, zero-padding the last.
+template <int NR>
+void pack_b(const GemmProblem& p, std::int64_t p0, std::int64_t kc, std::int64_t j0,
+            std::int64_t nc, float* dst) {
+  for (std::int64_t jr = 0; jr < nc; jr += NR) {
+    const int cols = static_cast<int>(std::min<std::int64_t>(NR, nc - jr));
+    if (p.tb == Trans::N) {
+      // Stored k x n: the NR values of one depth step are contiguous.
+      for (std::int64_t l = 0; l < kc; ++l) {
+        const float* src = b_at(p, p0 + l, j0 + jr);
+        float* d = dst + l * NR;
+        if (cols == NR) {
+          std::memcpy(d, src, sizeof(float) * NR);
+        } else {
+          int c = 0;
+          for (; c < cols; ++c) d[c] = src[c];
+          for (; c < NR; ++c) d[c] = 0.0f;
+        }
+      }
+    } else {
+      // Stored n x k: walk each stored row (one output column) contiguously.
+      for (int c = 0; c < cols; ++c) {
+        const float* src = b_at(p, p0, j0 + jr + c);
+        for (std::int64_t l = 0; l < kc; ++l) dst[l * NR + c] = src[l];
+      }
+      for (int c = cols; c < NR; ++c) {
+        for (std::int64_t l = 0; l < kc; ++l) dst[l * NR + c] = 0.0f;
+      }
+    }
+    dst += kc * NR;
+  }
+}
+
+template <class V, int MR, int NV>
+struct MicroKernel {
+  using vec = typename V::type;
+  static constexpr int W = V::width;
+  static constexpr int NR = NV * W;
+
+  // acc = sum over l of a_panel[l, :]^T b_panel[l, :], in increasing l (fixed order).
+  static inline void accumulate(std::int64_t kc, const float* __restrict ap,
+                                const float* __restrict bp, vec (&acc)[MR][NV]) {
+#pragma GCC unroll 64
+    for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
+    }
+    for (std::int64_t l = 0; l < kc; ++l) {
+      vec b[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) b[v] = V::load(bp + v * W);
+#pragma GCC unroll 64
+      for (int r = 0; r < MR; ++r) {
+        const vec a = V::broadcast(ap[r]);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(a, b[v], acc[r][v]);
+      }
+      ap += MR;
+      bp += NR;
+    }
+  }
+
+  // Writes a full MR x NR tile of C (row stride ldc), applying the update rule.
+  // The same arithmetic runs for edge tiles, on a padded copy, so an element's value
+  // never depends on where the tile boundaries fall (and thus on the thread count).
+  static inline void store(const GemmProblem& p, vec (&acc)[MR][NV], float* c, std::int64_t ldc,
+                           const float* bias, GemmBlockUpdate u) {
+    const vec alpha = V::broadcast(p.alpha);
+    const bool read_c = !u.first || p.beta != 0.0f;
+    const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
+    const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
+#pragma GCC unroll 64
+    for (int r = 0; r < MR; ++r) {
+      float* crow = c + r * ldc;
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) {
+        vec x = V::mul(acc[r][v], alpha);
+        if (read_c) x = V::fma(beta, V::loadu(crow + v * W), x);
+        if (u.last && bias != nullptr) x = V::add(x, V::loadu(bias + v * W));
+        if (relu) x = V::max(x, V::zero());
+        V::storeu(crow + v * W, x);
+      }
+    }
+  }
+
+  // One tile at (i, j) of C, mr x nr of it valid.
+  static inline void tile(const GemmProblem& p, std::int64_t kc, const float* ap, const float* bp,
+                          std::int64_t i, std::int64_t j, int mr, int nr, GemmBlockUpdate u) {
+    vec acc[MR][NV];
+    accumulate(kc, ap, bp, acc);
+    const float* bias = p.epilogue.bias != nullptr ? p.epilogue.bias + j : nullptr;
+    float* c = p.c + i * p.ldc + j;
+    if (mr == MR && nr == NR) {
+      store(p, acc, c, p.ldc, bias, u);
+      return;
+    }
+    alignas(64) float tmp[MR * NR];
+    alignas(64) float bias_tmp[NR];
+    const bool read_c = !u.first || p.beta != 0.0f;
+    for (int r = 0; r < MR; ++r) {
+      for (int col = 0; col < NR; ++col) {
+        tmp[r * NR + col] = (read_c && r < mr && col < nr) ? c[r * p.ldc + col] : 0.0f;
+      }
+    }
+    if (bias != nullptr) {
+      for (int col = 0; col < NR; ++col) bias_tmp[col] = col < nr ? bias[col] : 0.0f;
+    }
+    store(p, acc, tmp, NR, bias != nullptr ? bias_tmp : nullptr, u);
+    for (int r = 0; r < mr; ++r) std::memcpy(c + r * p.ldc, tmp + r * NR, sizeof(float) * static_cast<std::size_t>(nr));
+  }
+
+  static void macro(const GemmProblem& p, const float* a_packed, const float* b_packed,
+                    std::int64_t i0, std::int64_t mc, std::int64_t j0, std::int64_t nc,
+                    std::int64_t kc, GemmBlockUpdate u) {
+    // jr outer, ir inner: the kc x NR micro-panel of B stays in L1 while the
+    // mc x kc block of A streams from L2.
+    for (std::int64_t jr = 0; jr < nc; jr += NR) {
+      const int nr = static_cast<int>(std::min<std::int64_t>(NR, nc - jr));
+      const float* bp = b_packed + (jr / NR) * kc * NR;
+      for (std::int64_t ir = 0; ir < mc; ir += MR) {
+        const int mr = static_cast<int>(std::min<std::int64_t>(MR, mc - ir));
+        const float* ap = a_packed + (ir / MR) * kc * MR;
+        tile(p, kc, ap, bp, i0 + ir, j0 + jr, mr, nr, u);
+      }
+    }
+  }
+};
+
+// ---- matrix-vector products (m == 1 or n == 1) --------------------------------------
+
+// Scalar arithmetic mirrors the vector code exactly (fused multiply-adds where it
+// fuses), so which elements fall in a vector body or a tail never changes a bit.
+template <class V>
+inline float apply_epilogue_scalar(const GemmProblem& p, float acc, float c_old, std::int64_t j) {
+  float x = acc * p.alpha;
+  if (p.beta != 0.0f) x = V::fmas(p.beta, c_old, x);
+  if (p.epilogue.bias != nullptr) x += p.epilogue.bias[j];
+  if (p.epilogue.activation == EpilogueActivation::relu) x = std::max(x, 0.0f);
+  return x;
+}
+
+// Dot product with 4 vector accumulators: fixed order, depends only on len.
+template <class V>
+inline float dot(const float* __restrict x, const float* __restrict y, std::int64_t len) {
+  using vec = typename V::type;
+  constexpr int W = V::width;
+  vec s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+  std::int64_t l = 0;
+  for (; l + 4 * W <= len; l += 4 * W) {
+    s0 = V::fma(V::loadu(x + l), V::loadu(y + l), s0);
+    s1 = V::fma(V::loadu(x + l + W), V::loadu(y + l + W), s1);
+    s2 = V::fma(V::loadu(x + l + 2 * W), V::loadu(y + l + 2 * W), s2);
+    s3 = V::fma(V::loadu(x + l + 3 * W), V::loadu(y + l + 3 * W), s3);
+  }
+  for (; l + W <= len; l += W) s0 = V::fma(V::loadu(x + l), V::loadu(y + l), s0);
+  float s = V::sum(V::add(V::add(s0, s1), V::add(s2, s3)));
+  for (; l < len; ++l) s = V::fmas(x[l], y[l], s);
+  return s;
+}
+
+// Outputs [lo, hi) of the vector result of a GEMM with m == 1 or n == 1.
+template <class V>
+void gemv(const GemmProblem& p, std::int64_t lo, std::int64_t hi) {
+  using vec = typename V::type;
+  constexpr int W = V::width;
+  const bool row = p.m == 1;  // result is a row (1 x n) rather than a column (m x 1)
+  // out index t: row -> C[0, t]; column -> C[t, 0]
+  auto c_at = [&](std::int64_t t) { return row ? p.c + t : p.c + t * p.ldc; };
+  // The "dot form" reads the matrix along its stored rows; the "axpy form" sweeps
+  // the stored rows into a vector of outputs.
+  const bool dot_form = row ? p.tb == Trans::T : p.ta == Trans::N;
+  const float* x;       // the vector operand, contiguous or strided
+  std::int64_t x_inc;
+  if (row) {
+    x = p.a;
+    x_inc = p.ta == Trans::N ? 1 : p.lda;
+  } else {
+    x = p.b;
+    x_inc = p.tb == Trans::N ? p.ldb : 1;
+  }
+  const float* mat = row ? p.b : p.a;
+  const std::int64_t ld = row ? p.ldb : p.lda;
+  if (dot_form) {
+    if (x_inc == 1) {
+      for (std::int64_t t = lo; t < hi; ++t) {
+        const float acc = dot<V>(mat + t * ld, x, p.k);
+        *c_at(t) = apply_epilogue_scalar<V>(p, acc, p.beta != 0.0f ? *c_at(t) : 0.0f, row ? t : 0);
+      }
+    } else {
+      // A strided vector operand: plain loop (rare: a column of a row-major matrix).
+      for (std::int64_t t = lo; t < hi; ++t) {
+        float acc = 0.0f;
+        for (std::int64_t l = 0; l < p.k; ++l) acc = V::fmas(mat[t * ld + l], x[l * x_inc], acc);
+        *c_at(t) = apply_epilogue_scalar<V>(p, acc, p.beta != 0.0f ? *c_at(t) : 0.0f, row ? t : 0);
+      }
+    }
+    return;
+  }
+  // axpy form: out[t] = sum_l x[l] * mat[l, t], summed in increasing l for each t.
+  constexpr std::int64_t kChunk = 256;  // outputs kept in registers/L1 per sweep
+  alignas(64) float acc[kChunk];
+  for (std::int64_t t0 = lo; t0 < hi; t0 += kChunk) {
+    const std::int64_t len = std::min(kChunk, hi - t0);
+    std::fill(acc, acc + len, 0.0f);
+    for (std::int64_t l = 0; l < p.k; ++l) {
+      const vec xl = V::broadcast(x[l * x_inc]);
+      const float* src = mat + l * ld + t0;
+      std::int64_t t = 0;
+      for (; t + W <= len; t += W) V::storeu(acc + t, V::fma(xl, V::loadu(src + t), V::loadu(acc + t)));
+      for (; t < len; ++t) acc[t] = V::fmas(x[l * x_inc], src[t], acc[t]);
+    }
+    for (std::int64_t t = 0; t < len; ++t) {
+      *c_at(t0 + t) = apply_epilogue_scalar<V>(p, acc[t], p.beta != 0.0f ? *c_at(t0 + t) : 0.0f,
+                                            row ? t0 + t : 0);
+    }
+  }
+}
+
+// Builds the kernel set of one ISA / tile choice.
+template <class V, int MR, int NV>
+constexpr GemmKernelSet make_kernel_set(int mc, int kc, int nc) {
+  using K = MicroKernel<V, MR, NV>;
+  return GemmKernelSet{
+      GemmBlocking{MR, K::NR, mc, kc, nc},
+      &pack_a<MR>,
+      &pack_b<K::NR>,
+      &K::macro,
+      &gemv<V>,
+  };
+}
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS

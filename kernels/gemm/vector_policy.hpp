@@ -1,0 +1,92 @@
+#pragma once
+// Vector policies for the kernels templated on "a vector of floats": xsimd batches for
+// the SIMD variants, and a plain array the compiler may vectorise for the portable
+// ones. Include only from ISA translation units, inside their TRENCHCOAT_KERNEL_NS.
+
+#include <algorithm>
+#include <cmath>
+
+#ifndef TRENCHCOAT_KERNEL_NS
+#error "define TRENCHCOAT_KERNEL_NS (one name per ISA translation unit) before including"
+#endif
+
+#if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+#include <xsimd/xsimd.hpp>
+#endif
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+#if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+template <class Arch>
+struct XsimdVec {
+  using type = xsimd::batch<float, Arch>;
+  static constexpr int width = static_cast<int>(type::size);
+  static type zero() noexcept { return type(0.0f); }
+  static type broadcast(float x) noexcept { return type(x); }
+  static type load(const float* p) noexcept { return type::load_aligned(p); }
+  static type loadu(const float* p) noexcept { return type::load_unaligned(p); }
+  static void storeu(float* p, const type& v) noexcept { v.store_unaligned(p); }
+  static type fma(const type& a, const type& b, const type& c) noexcept { return xsimd::fma(a, b, c); }
+  static type mul(const type& a, const type& b) noexcept { return a * b; }
+  static type add(const type& a, const type& b) noexcept { return a + b; }
+  static type max(const type& a, const type& b) noexcept { return xsimd::max(a, b); }
+  static float sum(const type& a) noexcept { return xsimd::hadd(a); }
+  // Scalar counterpart of fma(), for loop tails: fused, like the vector one.
+  static float fmas(float a, float b, float c) noexcept { return std::fma(a, b, c); }
+};
+#endif
+
+// W floats in a struct: portable C++ whose loops GCC turns into baseline SSE code.
+// The x86-64 baseline has no FMA instruction (std::fma would be a library call per
+// element), so this policy multiplies and adds with two roundings, in vector bodies
+// and scalar tails alike.
+template <int W>
+struct ArrayVec {
+  struct type {
+    float v[W];
+  };
+  static constexpr int width = W;
+  static type zero() noexcept { return broadcast(0.0f); }
+  static type broadcast(float x) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = x;
+    return r;
+  }
+  static type load(const float* p) noexcept { return loadu(p); }
+  static type loadu(const float* p) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = p[i];
+    return r;
+  }
+  static void storeu(float* p, const type& x) noexcept {
+    for (int i = 0; i < W; ++i) p[i] = x.v[i];
+  }
+  static type fma(const type& a, const type& b, const type& c) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i];
+    return r;
+  }
+  static type mul(const type& a, const type& b) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = a.v[i] * b.v[i];
+    return r;
+  }
+  static type add(const type& a, const type& b) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = a.v[i] + b.v[i];
+    return r;
+  }
+  static type max(const type& a, const type& b) noexcept {
+    type r;
+    for (int i = 0; i < W; ++i) r.v[i] = std::max(a.v[i], b.v[i]);
+    return r;
+  }
+  static float sum(const type& a) noexcept {
+    float s = 0.0f;
+    for (int i = 0; i < W; ++i) s += a.v[i];
+    return s;
+  }
+  static float fmas(float a, float b, float c) noexcept { return a * b + c; }
+};
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS

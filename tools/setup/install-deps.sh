@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages trenchcoat needs (when run as root), or prints the
+# exact apt-get line to run (otherwise). Idempotent: does nothing when all are there.
+#   tools/setup/install-deps.sh            build + test dependencies
+#   tools/setup/install-deps.sh --compare  also the oneDNN / OpenBLAS baselines
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config libtbb-dev libxsimd-dev libbenchmark-dev libgtest-dev libgmock-dev
+          libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev)
+if [[ "${1:-}" == "--compare" ]]; then
+  packages+=(libdnnl-dev libopenblas-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "trenchcoat needs these Debian packages; install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,14 @@
+#pragma once
+// Each subcommand registers itself on the app and returns the function that runs it
+// after parsing (returning the process exit status).
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace trenchcoat::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_kernels_command(CLI::App& app);
+
+}  // namespace trenchcoat::cli
