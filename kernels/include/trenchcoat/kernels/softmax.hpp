@@ -1,0 +1,18 @@
+#pragma once
+// Row-wise softmax and log-softmax over a batch (family "softmax"). Numerically
+// stable (the row maximum is subtracted first). Awkward rows have defined results:
+//   -inf entries get probability 0 (log-probability -inf);
+//   a NaN anywhere in a row makes that whole row NaN, and only that row;
+//   an all -inf row gives NaN (no distribution exists), without a crash;
+//   +inf entries share the probability equally among themselves.
+// y may be x (in place). Throws std::invalid_argument on shape mismatches.
+
+#include "trenchcoat/kernels/context.hpp"
+#include "trenchcoat/kernels/matrix.hpp"
+
+namespace trenchcoat {
+
+void softmax(Context& ctx, ConstMatrixView x, MatrixView y);
+void log_softmax(Context& ctx, ConstMatrixView x, MatrixView y);
+
+}  // namespace trenchcoat
