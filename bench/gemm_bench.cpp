@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bench_common.hpp"
+#include "baselines/baseline_gemm.hpp"
 #include "gemm_shapes.hpp"
 #include "trenchcoat/kernels/context.hpp"
 #include "trenchcoat/kernels/gemm.hpp"
@@ -29,6 +30,21 @@ void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape sha
                     variant->info.isa);
 }
 
+void run_baseline(benchmark::State& state, std::string name, BaselineGemm fn, GemmShape shape, int threads,
+                  Isa isa) {
+  GemmOperands x(shape);
+  auto call = [&] { fn(threads, shape, x.a.data(), x.lda(shape), x.b.data(), x.ldb(shape), x.c.data(), shape.n); };
+  call();  // warm-up
+  IterationTimer timer;
+  for (auto _ : state) {
+    timer.time(state, call);
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(name);
+  set_flop_counters(state, timer, 2.0 * static_cast<double>(shape.m * shape.n * shape.k), threads, isa);
+}
+
 const bool registered = [] {
   for (const GemmVariant& v : gemm_variants()) {
     if (!cpu_supports(v.info.isa)) continue;
@@ -48,4 +64,17 @@ const bool registered = [] {
 }();
 
 }  // namespace
+
+bool register_baseline_gemm(const std::string& name, Isa isa, BaselineGemm fn) {
+  for (const GemmShape& s : gemm_shapes()) {
+    for (int t : thread_counts()) {
+      benchmark::RegisterBenchmark(("gemm/" + name + "/" + s.label + threads_suffix(t)).c_str(), run_baseline, name,
+                                   fn, s, t, isa)
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  return true;
+}
+
 }  // namespace trenchcoat::bench
