@@ -2,7 +2,10 @@
 
 #include <string>
 
+#include "trenchcoat/kernels/activation.hpp"
 #include "trenchcoat/kernels/gemm.hpp"
+#include "trenchcoat/kernels/loss.hpp"
+#include "trenchcoat/kernels/softmax.hpp"
 
 namespace trenchcoat {
 namespace {
@@ -19,6 +22,9 @@ std::vector<VariantInfo> infos_of(std::span<const V> variants) {
 std::vector<FamilyListing> build_families() {
   std::vector<FamilyListing> families;
   families.push_back({KernelFamily::gemm, "gemm", infos_of(gemm_variants())});
+  families.push_back({KernelFamily::eltwise, "eltwise", infos_of(eltwise_variants())});
+  families.push_back({KernelFamily::softmax, "softmax", infos_of(softmax_variants())});
+  families.push_back({KernelFamily::loss, "loss", infos_of(loss_variants())});
   return families;
 }
 

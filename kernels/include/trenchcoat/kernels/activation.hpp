@@ -48,4 +48,30 @@ void bias_add(Context& ctx, MatrixView y, std::span<const float> bias);
 // db[c] = sum over r of dy[r, c], summed in a fixed order (independent of threads).
 void bias_backward(Context& ctx, ConstMatrixView dy, std::span<float> db);
 
+// ---- The registry entries behind the functions above (tests, benchmarks, CLI) --------
+
+// One variant's implementation of every operation of the family; the arguments arrive
+// validated (the public functions check them first).
+struct EltwiseKernels {
+  void (*forward)(Context& ctx, ActivationParams act, std::span<const float> x, std::span<float> y);
+  void (*backward)(Context& ctx, ActivationParams act, std::span<const float> x, std::span<const float> y,
+                   std::span<const float> dy, std::span<float> dx);
+  void (*bias_add)(Context& ctx, MatrixView y, std::span<const float> bias);
+  void (*bias_backward)(Context& ctx, ConstMatrixView dy, std::span<float> db);
+};
+using EltwiseVariant = Variant<EltwiseKernels>;
+
+// The family, in registry order.
+std::span<const EltwiseVariant> eltwise_variants();
+
+// The same operations run by a specific registry entry instead of the Context's
+// choice: validated the same way; throws when this CPU lacks the variant's ISA.
+void activation_forward(const EltwiseVariant& variant, Context& ctx, ActivationParams act,
+                        std::span<const float> x, std::span<float> y);
+void activation_backward(const EltwiseVariant& variant, Context& ctx, ActivationParams act,
+                         std::span<const float> x, std::span<const float> y, std::span<const float> dy,
+                         std::span<float> dx);
+void bias_add(const EltwiseVariant& variant, Context& ctx, MatrixView y, std::span<const float> bias);
+void bias_backward(const EltwiseVariant& variant, Context& ctx, ConstMatrixView dy, std::span<float> db);
+
 }  // namespace trenchcoat

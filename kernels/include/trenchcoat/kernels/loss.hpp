@@ -29,4 +29,25 @@ double softmax_cross_entropy_mean(Context& ctx, ConstMatrixView logits, std::spa
 double squared_error(Context& ctx, ConstMatrixView pred, ConstMatrixView target, MatrixView grad,
                      float grad_scale);
 
+// ---- The registry entries behind the functions above (tests, benchmarks, CLI) --------
+
+// One variant's implementation of the family; the arguments arrive validated.
+struct LossKernels {
+  double (*softmax_cross_entropy)(Context& ctx, ConstMatrixView logits, std::span<const std::int32_t> labels,
+                                  MatrixView grad, float grad_scale);
+  double (*squared_error)(Context& ctx, ConstMatrixView pred, ConstMatrixView target, MatrixView grad,
+                          float grad_scale);
+};
+using LossVariant = Variant<LossKernels>;
+
+// The family, in registry order.
+std::span<const LossVariant> loss_variants();
+
+// The same operations run by a specific registry entry instead of the Context's
+// choice: validated the same way; throws when this CPU lacks the variant's ISA.
+double softmax_cross_entropy(const LossVariant& variant, Context& ctx, ConstMatrixView logits,
+                             std::span<const std::int32_t> labels, MatrixView grad, float grad_scale);
+double squared_error(const LossVariant& variant, Context& ctx, ConstMatrixView pred, ConstMatrixView target,
+                     MatrixView grad, float grad_scale);
+
 }  // namespace trenchcoat

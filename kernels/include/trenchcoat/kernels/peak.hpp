@@ -3,6 +3,8 @@
 // report a fraction of peak from the same run (absolute speeds drift on a noisy
 // machine; ratios measured together hold).
 
+#include <cstddef>
+
 #include "trenchcoat/kernels/isa.hpp"
 
 namespace trenchcoat {
@@ -14,5 +16,17 @@ double measure_fma_peak_gflops(Isa isa, int threads, double seconds = 0.2);
 
 // The same, cached per (isa, threads) for the life of the process.
 double fma_peak_gflops(Isa isa, int threads);
+
+// Streaming memory bandwidth in GB/s (bytes read + bytes written, 1 GB = 1e9 bytes)
+// of `threads` threads, each sweeping its own slice of arrays far larger than the
+// last-level cache with a scale loop (a[i] = q b[i]) and a triad (a[i] = b[i] + q c[i]),
+// ordinary stores, best pass of each; returns the better of the two. Write-allocate
+// reads of the destination are not counted (nor are they for the kernels compared with
+// it). `bytes_per_array` 0 means 128 MiB; runs for about `seconds`. Throws
+// std::invalid_argument for threads < 1.
+double measure_stream_gbps(int threads, double seconds = 0.3, std::size_t bytes_per_array = 0);
+
+// The same, cached per thread count for the life of the process.
+double stream_gbps(int threads);
 
 }  // namespace trenchcoat

@@ -40,6 +40,9 @@ struct Variant {
 // Kernel families, in the order `trenchcoat kernels` lists them.
 enum class KernelFamily : int {
   gemm = 0,
+  eltwise,  // activations, bias add and its backward
+  softmax,  // row-wise softmax, log-softmax
+  loss,     // fused softmax + cross-entropy, squared error
   kCount,
 };
 inline constexpr std::size_t kFamilyCount = static_cast<std::size_t>(KernelFamily::kCount);

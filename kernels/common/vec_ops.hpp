@@ -1,0 +1,235 @@
+#pragma once
+// Vector policies for the element-wise, softmax and loss kernels (the GEMM has its
+// own, smaller one in gemm/vector_policy.hpp). A policy `V` provides
+//
+//   V::vec, V::mask           a vector of V::width floats and a lane mask
+//   V::dacc                   a double-precision accumulator for V::width floats
+//   loadu / storeu            whole vectors, any alignment
+//   load_partial(p, n, fill)  the first n < width lanes from p, `fill` in the rest,
+//   store_partial(p, n, v)    and their counterpart; neither touches memory past p[n-1]
+//   fma, max, min, select, reduce_max, widen-add into a dacc and its sum dsum
+//   exp, log1p_unit           the transcendental building blocks
+//
+// Loop tails go through load_partial/store_partial and the same arithmetic as the
+// vector bodies, so an element's value never depends on where a vector (or a thread's
+// chunk) starts.
+//
+// Include only from ISA translation units, inside their TRENCHCOAT_KERNEL_NS.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#ifndef TRENCHCOAT_KERNEL_NS
+#error "define TRENCHCOAT_KERNEL_NS (one name per ISA translation unit) before including"
+#endif
+
+#if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+// GCC 12's AVX-512 casts and lane extracts pass _mm512_undefined_*() (a deliberately
+// self-initialised variable) as the merge source; inlined into some loops this trips
+// -Werror=uninitialized inside GCC's own headers. The diagnostic state is taken from
+// where the warning points, so silencing it over this first inclusion covers exactly
+// those header lines and nothing of ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <xsimd/xsimd.hpp>
+#endif
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// One float at a time with the C library's math: the portable `scalar` variant. The
+// x86-64 baseline has no FMA instruction, so fma() multiplies and adds with two
+// roundings (GCC does not contract a*b+c in strict ISO mode).
+struct ScalarOps {
+  using vec = float;
+  using mask = bool;
+  using dacc = double;
+  static constexpr int width = 1;
+
+  static vec broadcast(float x) noexcept { return x; }
+  static vec loadu(const float* p) noexcept { return *p; }
+  static void storeu(float* p, vec v) noexcept { *p = v; }
+  static vec load_partial(const float* p, int n, float fill) noexcept { return n > 0 ? *p : fill; }
+  static void store_partial(float* p, int n, vec v) noexcept {
+    if (n > 0) *p = v;
+  }
+  static vec fma(vec a, vec b, vec c) noexcept { return a * b + c; }
+  // max(a, b) / min(a, b) return b when either is NaN, like the x86 instructions the
+  // SIMD policies use, so that clamp(lo, x) keeps a NaN x in every variant.
+  static vec max(vec a, vec b) noexcept { return a > b ? a : b; }
+  static vec min(vec a, vec b) noexcept { return a < b ? a : b; }
+  static vec abs(vec a) noexcept { return std::fabs(a); }
+  static vec select(mask m, vec a, vec b) noexcept { return m ? a : b; }
+  static float reduce_max(vec v) noexcept { return v; }
+  static dacc dzero() noexcept { return 0.0; }
+  static void widen_add(dacc& acc, vec v) noexcept { acc += static_cast<double>(v); }
+  // acc += v * v, the square formed in double (exact for a float v).
+  static void widen_add_square(dacc& acc, vec v) noexcept {
+    const double d = v;
+    acc += d * d;
+  }
+  static double dsum(const dacc& a) noexcept { return a; }
+  static vec exp(vec x) noexcept { return std::exp(x); }
+  // log(1 + t) for t in [0, 1].
+  static vec log1p_unit(vec t) noexcept { return std::log1p(t); }
+};
+
+#if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+
+// What xsimd 8.1 lacks: masked loads/stores, widening to double, a max reduction.
+template <class Arch>
+struct ArchExtras;
+
+#if defined(__AVX512F__)
+template <>
+struct ArchExtras<xsimd::avx512bw> {
+  using vec = xsimd::batch<float, xsimd::avx512bw>;
+  using dvec = xsimd::batch<double, xsimd::avx512bw>;
+  static __mmask16 first(int n) noexcept { return static_cast<__mmask16>((1u << n) - 1u); }
+  static vec load_partial(const float* p, int n, float fill) noexcept {
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), first(n), p);
+  }
+  static void store_partial(float* p, int n, const vec& v) noexcept { _mm512_mask_storeu_ps(p, first(n), v); }
+  static dvec widen_lo(const vec& v) noexcept { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+  static dvec widen_hi(const vec& v) noexcept {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  }
+  static float reduce_max(const vec& v) noexcept { return _mm512_reduce_max_ps(v); }
+  // A fixed order: halves, quarters, then the last pair.
+  static double reduce_add(const dvec& v) noexcept {
+    const __m512d h = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m256d q = _mm512_castpd512_pd256(h);
+    const __m128d p = _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(p, _mm_unpackhi_pd(p, p)));
+  }
+};
+#endif
+
+#if defined(__AVX2__)
+template <>
+struct ArchExtras<xsimd::fma3<xsimd::avx2>> {
+  using vec = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  using dvec = xsimd::batch<double, xsimd::fma3<xsimd::avx2>>;
+  // Lane i is enabled when i < n (sign bit set), as vmaskmovps wants.
+  static __m256i first(int n) noexcept {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static vec load_partial(const float* p, int n, float fill) noexcept {
+    const __m256i m = first(n);
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+  }
+  static void store_partial(float* p, int n, const vec& v) noexcept { _mm256_maskstore_ps(p, first(n), v); }
+  static dvec widen_lo(const vec& v) noexcept { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+  static dvec widen_hi(const vec& v) noexcept { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+  static float reduce_max(const vec& v) noexcept {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+  }
+  static double reduce_add(const dvec& v) noexcept {
+    const __m128d p = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(p, _mm_unpackhi_pd(p, p)));
+  }
+};
+#endif
+
+template <class Arch>
+struct XsimdOps {
+  using vec = xsimd::batch<float, Arch>;
+  using mask = xsimd::batch_bool<float, Arch>;
+  using ivec = xsimd::batch<std::int32_t, Arch>;
+  using dvec = xsimd::batch<double, Arch>;
+  using X = ArchExtras<Arch>;
+  struct dacc {
+    dvec lo, hi;
+  };
+  static constexpr int width = static_cast<int>(vec::size);
+
+  static vec broadcast(float x) noexcept { return vec(x); }
+  static vec loadu(const float* p) noexcept { return vec::load_unaligned(p); }
+  static void storeu(float* p, const vec& v) noexcept { v.store_unaligned(p); }
+  static vec load_partial(const float* p, int n, float fill) noexcept { return X::load_partial(p, n, fill); }
+  static void store_partial(float* p, int n, const vec& v) noexcept { X::store_partial(p, n, v); }
+  static vec fma(const vec& a, const vec& b, const vec& c) noexcept { return xsimd::fma(a, b, c); }
+  static vec max(const vec& a, const vec& b) noexcept { return xsimd::max(a, b); }
+  static vec min(const vec& a, const vec& b) noexcept { return xsimd::min(a, b); }
+  static vec abs(const vec& a) noexcept { return xsimd::abs(a); }
+  static vec select(const mask& m, const vec& a, const vec& b) noexcept { return xsimd::select(m, a, b); }
+  static float reduce_max(const vec& v) noexcept { return X::reduce_max(v); }
+  static dacc dzero() noexcept { return {dvec(0.0), dvec(0.0)}; }
+  static void widen_add(dacc& acc, const vec& v) noexcept {
+    acc.lo += X::widen_lo(v);
+    acc.hi += X::widen_hi(v);
+  }
+  static void widen_add_square(dacc& acc, const vec& v) noexcept {
+    const dvec lo = X::widen_lo(v), hi = X::widen_hi(v);
+    acc.lo = xsimd::fma(lo, lo, acc.lo);
+    acc.hi = xsimd::fma(hi, hi, acc.hi);
+  }
+  static double dsum(const dacc& a) noexcept { return X::reduce_add(a.lo + a.hi); }
+
+  // e^x with a relative error of about 1 ulp on [-87.33, 88.37]: x = n ln2 + r with
+  // |r| <= ln2/2 (Cody-Waite, ln2 split so that n * ln2_hi is exact), e^r by its
+  // degree-7 Taylor polynomial (truncation error r^8/8! < 5e-9 relative), times 2^n
+  // built in the exponent field. Below -87.33 the result would be denormal, and the
+  // kernels run with flush-to-zero, so it is 0; above 88.37 it is +inf (slightly
+  // early: e^88.72 is the largest float, and no formula here needs that last stretch).
+  // The clamp is written max(lo, x) so a NaN x falls through and comes out NaN.
+  static vec exp(const vec& x) noexcept {
+    const vec lo(-87.336544f), hi(88.376266f);
+    const vec xc = xsimd::min(hi, xsimd::max(lo, x));
+    // 1.5 * 2^23: adding it rounds to an integer and leaves n in the low mantissa bits.
+    const vec shifter(12582912.0f);
+    const vec t = xsimd::fma(xc, vec(1.44269504088896341f), shifter);
+    const vec n = t - shifter;
+    vec r = xsimd::fnma(n, vec(0.693359375f), xc);
+    r = xsimd::fnma(n, vec(-2.12194440e-4f), r);
+    vec p = vec(1.0f / 5040.0f);
+    p = xsimd::fma(p, r, vec(1.0f / 720.0f));
+    p = xsimd::fma(p, r, vec(1.0f / 120.0f));
+    p = xsimd::fma(p, r, vec(1.0f / 24.0f));
+    p = xsimd::fma(p, r, vec(1.0f / 6.0f));
+    p = xsimd::fma(p, r, vec(0.5f));
+    p = xsimd::fma(p, r, vec(1.0f));
+    p = xsimd::fma(p, r, vec(1.0f));
+    // bits(t) = bits(shifter) + n, and bits(shifter) << 23 vanishes mod 2^32.
+    const ivec e = (xsimd::bitwise_cast<ivec>(t) << 23) + ivec(127 << 23);
+    vec y = p * xsimd::bitwise_cast<vec>(e);
+    y = xsimd::select(x < lo, vec(0.0f), y);
+    return xsimd::select(x > hi, vec(kInf), y);
+  }
+
+  // log(1 + t) for t in [0, 1]. u = 1 + t rounds, so log(u) is scaled by t / (u - 1)
+  // (exact when u - 1 is), which restores the relative accuracy for small t; t < 2^-24
+  // gives u == 1 and the answer t. log(u) = k ln2 + 2 atanh(z), z = (m - 1)/(m + 1),
+  // m = u / 2^k in [0.707, 1.414], so |z| <= 0.1716 and the series up to z^9 is within
+  // z^10/11 < 3e-9 of the truth.
+  static vec log1p_unit(const vec& t) noexcept {
+    const vec u = vec(1.0f) + t;
+    const mask big = u > vec(1.41421356f);
+    const vec m = xsimd::select(big, u * vec(0.5f), u);
+    const vec k = xsimd::select(big, vec(1.0f), vec(0.0f));
+    const vec z = (m - vec(1.0f)) / (m + vec(1.0f));
+    const vec z2 = z * z;
+    vec s = vec(1.0f / 9.0f);
+    s = xsimd::fma(s, z2, vec(1.0f / 7.0f));
+    s = xsimd::fma(s, z2, vec(1.0f / 5.0f));
+    s = xsimd::fma(s, z2, vec(1.0f / 3.0f));
+    s = xsimd::fma(s, z2, vec(1.0f));
+    const vec two_z = z + z;
+    // k ln2 in two parts (the split exp() uses), so the sum keeps log(m)'s low bits.
+    const vec log_u = xsimd::fma(k, vec(0.693359375f), xsimd::fma(two_z, s, k * vec(-2.12194440e-4f)));
+    const mask exact = u == vec(1.0f);
+    return xsimd::select(exact, t, log_u * (t / (u - vec(1.0f))));
+  }
+};
+
+#endif  // TRENCHCOAT_KERNEL_USES_XSIMD
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS

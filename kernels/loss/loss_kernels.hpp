@@ -1,0 +1,130 @@
+#pragma once
+// The loss kernels, written once and instantiated per ISA by loss_<isa>.cpp. The
+// cross-entropy reuses the softmax row sweeps (softmax/softmax_rows.hpp): max, then
+// exp(x - m) written straight into the gradient while its double sum accumulates,
+// then one scaling pass, so the logits are read from memory once.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "loss/loss_kernel_set.hpp"
+#include "softmax/softmax_rows.hpp"
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+template <class V>
+struct XentRow {
+  using vec = typename V::vec;
+  using R = SoftmaxRow<V>;
+  static constexpr int W = V::width;
+
+  // The row's maximum is +inf: the +inf entries share the mass (see softmax.hpp).
+  static double saturated(const float* x, std::int64_t n, std::int32_t label, float* g, float scale) {
+    bool nan = false;
+    std::int64_t k = 0;
+    for (std::int64_t j = 0; j < n; ++j) {
+      nan = nan || std::isnan(x[j]);
+      k += x[j] == kInf ? 1 : 0;
+    }
+    const double nan_d = std::numeric_limits<double>::quiet_NaN();
+    const double loss = nan ? nan_d : x[label] == kInf ? std::log(static_cast<double>(k)) : kInf;
+    if (g != nullptr) {
+      for (std::int64_t j = 0; j < n; ++j) {
+        const double p = nan ? nan_d : x[j] == kInf ? 1.0 / static_cast<double>(k) : 0.0;
+        g[j] = static_cast<float>((p - (j == label ? 1.0 : 0.0)) * scale);
+      }
+    }
+    return loss;
+  }
+
+  // -log p[label] = log(s) - (x[label] - m), in double. The gradient's label entry
+  // is (p - 1) * scale = -(s - e[label]) / s * scale, formed in double from the sum
+  // of the other terms: p - 1 in float would cancel as p -> 1.
+  static double row(const float* x, std::int64_t n, std::int32_t label, float* g, float scale) {
+    const double x_label = x[label];  // read before g, which may be x, is written
+    if (R::fits_one_vector(n)) {
+      const vec v = R::load_short(x, n);
+      const float m = V::reduce_max(v);
+      if (m == kInf) return saturated(x, n, label, g, scale);
+      const vec e = V::exp(v - V::broadcast(m));
+      const double s = R::sum_one(e);
+      if (g != nullptr) {
+        alignas(64) float lanes[W];
+        V::storeu(lanes, e);
+        const double inv = 1.0 / s;
+        R::store_short(g, n, e * V::broadcast(static_cast<float>(scale * inv)));
+        g[label] = static_cast<float>(-(s - lanes[label]) * inv * scale);
+      }
+      return std::log(s) - (x_label - static_cast<double>(m));
+    }
+    const float m = R::max(x, n);
+    if (m == kInf) return saturated(x, n, label, g, scale);
+    if (g == nullptr) return std::log(R::template exp_sum<false>(x, n, m, nullptr)) - (x_label - static_cast<double>(m));
+    const double s = R::template exp_sum<true>(x, n, m, g);
+    const double e_label = g[label];
+    const double inv = 1.0 / s;
+    const vec k = V::broadcast(static_cast<float>(scale * inv));
+    R::map(g, g, n, [&](const vec& e) { return e * k; });
+    g[label] = static_cast<float>(-(s - e_label) * inv * scale);
+    return std::log(s) - (x_label - static_cast<double>(m));
+  }
+};
+
+template <class V>
+double xent_rows(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g, std::int64_t g_stride,
+                 std::int64_t rows, std::int64_t cols, float scale, double* row_loss) {
+  double total = 0.0;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double loss = XentRow<V>::row(x + r * x_stride, cols, labels[r], g == nullptr ? nullptr : g + r * g_stride,
+                                        scale);
+    if (row_loss != nullptr) row_loss[r] = loss;
+    total += loss;
+  }
+  return total;
+}
+
+// Two double accumulators of squares (each square exact in double); the difference
+// itself is rounded once in float, as the gradient uses it.
+template <class V, bool Grad>
+double squared_error_impl(const float* p, const float* t, float* g, std::int64_t n, float two_scale) {
+  using vec = typename V::vec;
+  constexpr int W = V::width;
+  const vec k = V::broadcast(two_scale);
+  typename V::dacc a0 = V::dzero(), a1 = V::dzero();
+  std::int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    const vec d0 = V::loadu(p + i) - V::loadu(t + i), d1 = V::loadu(p + i + W) - V::loadu(t + i + W);
+    if constexpr (Grad) {
+      V::storeu(g + i, d0 * k);
+      V::storeu(g + i + W, d1 * k);
+    }
+    V::widen_add_square(a0, d0);
+    V::widen_add_square(a1, d1);
+  }
+  for (; i + W <= n; i += W) {
+    const vec d = V::loadu(p + i) - V::loadu(t + i);
+    if constexpr (Grad) V::storeu(g + i, d * k);
+    V::widen_add_square(a0, d);
+  }
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    const vec d = V::load_partial(p + i, rest, 0.0f) - V::load_partial(t + i, rest, 0.0f);
+    if constexpr (Grad) V::store_partial(g + i, rest, d * k);
+    V::widen_add_square(a1, d);
+  }
+  return V::dsum(a0) + V::dsum(a1);
+}
+
+template <class V>
+double squared_error(const float* p, const float* t, float* g, std::int64_t n, float two_scale) {
+  return g == nullptr ? squared_error_impl<V, false>(p, t, g, n, two_scale)
+                      : squared_error_impl<V, true>(p, t, g, n, two_scale);
+}
+
+template <class V>
+constexpr LossKernelSet make_loss_kernel_set() {
+  return LossKernelSet{&xent_rows<V>, &squared_error<V>};
+}
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS

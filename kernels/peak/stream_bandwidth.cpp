@@ -1,0 +1,105 @@
+// Streaming memory bandwidth: the ceiling the memory-bound kernels (activations, bias,
+// softmax, losses) are judged against, measured in the same process as them.
+//
+// Each thread first-touches its own slice of every array (so its pages sit on its
+// node), then all threads sweep their slices together between two barriers; a pass's
+// rate is the bytes of all threads over the wall time between the barriers, and the
+// best pass counts (as in McCalpin's STREAM). The loops multiply by a factor read
+// through a volatile so that GCC cannot turn them into memcpy, whose large-size path
+// uses non-temporal stores that no kernel of ours does.
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "trenchcoat/kernels/peak.hpp"
+
+namespace trenchcoat {
+namespace {
+
+enum class Pass { scale, triad, stop };
+
+void scale_pass(float* __restrict a, const float* __restrict b, std::size_t n, float q) {
+  for (std::size_t i = 0; i < n; ++i) a[i] = q * b[i];
+}
+
+void triad_pass(float* __restrict a, const float* __restrict b, const float* __restrict c, std::size_t n, float q) {
+  for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + q * c[i];
+}
+
+}  // namespace
+
+double measure_stream_gbps(int threads, double seconds, std::size_t bytes_per_array) {
+  if (threads < 1) throw std::invalid_argument("threads must be >= 1, not " + std::to_string(threads));
+  const std::size_t bytes = bytes_per_array != 0 ? bytes_per_array : std::size_t{128} << 20;
+  // Whole cache lines per thread.
+  const std::size_t slice = std::max<std::size_t>(16, bytes / sizeof(float) / static_cast<std::size_t>(threads) / 16 * 16);
+  const std::size_t n = slice * static_cast<std::size_t>(threads);
+  // Deliberately uninitialised: each worker touches its own slice first.
+  std::unique_ptr<float[]> a(new float[n]), b(new float[n]), c(new float[n]);
+  volatile float q_source = 1.0f;
+  const float q = q_source;
+
+  std::barrier sync(threads + 1);
+  Pass pass = Pass::stop;  // written by this thread before the start barrier of each pass
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const std::size_t lo = slice * static_cast<std::size_t>(t);
+      std::fill(a.get() + lo, a.get() + lo + slice, 0.0f);
+      std::fill(b.get() + lo, b.get() + lo + slice, 1.0f);
+      std::fill(c.get() + lo, c.get() + lo + slice, 1.0f);
+      sync.arrive_and_wait();
+      for (;;) {
+        sync.arrive_and_wait();
+        if (pass == Pass::stop) return;
+        if (pass == Pass::scale) scale_pass(a.get() + lo, b.get() + lo, slice, q);
+        else triad_pass(a.get() + lo, b.get() + lo, c.get() + lo, slice, q);
+        sync.arrive_and_wait();
+      }
+    });
+  }
+  sync.arrive_and_wait();  // every slice touched
+
+  auto best_rate = [&](Pass which, double bytes_per_element, double budget) {
+    double best = 0.0, spent = 0.0;
+    for (int rep = 0; rep < 3 || spent < budget; ++rep) {
+      pass = which;
+      sync.arrive_and_wait();
+      const auto t0 = std::chrono::steady_clock::now();
+      sync.arrive_and_wait();
+      const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      spent += dt;
+      best = std::max(best, bytes_per_element * static_cast<double>(n) / dt * 1e-9);
+      if (rep > 1000) break;
+    }
+    return best;
+  };
+  const double scale = best_rate(Pass::scale, 8.0, seconds / 2);
+  const double triad = best_rate(Pass::triad, 12.0, seconds / 2);
+  pass = Pass::stop;
+  sync.arrive_and_wait();
+  for (auto& th : pool) th.join();
+  return std::max(scale, triad);
+}
+
+double stream_gbps(int threads) {
+  static std::mutex mutex;
+  static std::map<int, double> cache;
+  std::lock_guard lock(mutex);
+  const auto it = cache.find(threads);
+  if (it != cache.end()) return it->second;
+  const double gbps = measure_stream_gbps(threads);
+  cache.emplace(threads, gbps);
+  return gbps;
+}
+
+}  // namespace trenchcoat

@@ -1,0 +1,25 @@
+#pragma once
+// The softmax kernels, written once and instantiated per ISA by softmax_<isa>.cpp.
+
+#include <cstdint>
+
+#include "softmax/softmax_kernel_set.hpp"
+#include "softmax/softmax_rows.hpp"
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+template <class V, bool Log>
+void softmax_rows(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride, std::int64_t rows,
+                  std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if constexpr (Log) SoftmaxRow<V>::log_softmax(x + r * x_stride, y + r * y_stride, cols);
+    else SoftmaxRow<V>::softmax(x + r * x_stride, y + r * y_stride, cols);
+  }
+}
+
+template <class V>
+constexpr SoftmaxKernelSet make_softmax_kernel_set() {
+  return SoftmaxKernelSet{&softmax_rows<V, false>, &softmax_rows<V, true>};
+}
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS

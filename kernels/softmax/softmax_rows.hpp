@@ -1,0 +1,157 @@
+#pragma once
+// Row algorithms shared by the softmax kernels and the fused softmax + cross-entropy
+// loss, templated on a vector policy (common/vec_ops.hpp) and instantiated per ISA.
+//
+// A row is done in three sweeps: its maximum m; e[j] = exp(x[j] - m) with their sum s
+// accumulated in double; the output from e and s. Only the first sweep reads memory
+// when the row fits in L1/L2 (10 to 100 000 classes do), so the data is streamed once.
+// The sum is kept in double because the loss near 0 is log(s) with s = 1 + (small):
+// a float sum would lose the small part to rounding (absolute error ~1e-7 per add).
+//
+// Awkward rows (see softmax.hpp): -inf entries give e = 0; a NaN entry makes its
+// e and thus s NaN, so the whole row comes out NaN whether or not the maximum caught
+// it; an all -inf row has m = -inf and x - m = NaN everywhere; m = +inf takes a
+// separate scalar path where the +inf entries share the mass.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "common/vec_ops.hpp"
+
+namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
+
+template <class V>
+struct SoftmaxRow {
+  using vec = typename V::vec;
+  using dacc = typename V::dacc;
+  static constexpr int W = V::width;
+  static constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+  // A row of at most one vector: loaded once, kept in a register.
+  static bool fits_one_vector(std::int64_t n) noexcept { return W > 1 && n <= W; }
+  static vec load_short(const float* x, std::int64_t n) noexcept {
+    return n == W ? V::loadu(x) : V::load_partial(x, static_cast<int>(n), -kInf);
+  }
+  static void store_short(float* y, std::int64_t n, const vec& v) noexcept {
+    if (n == W) V::storeu(y, v);
+    else V::store_partial(y, static_cast<int>(n), v);
+  }
+  static double sum_one(const vec& e) noexcept {
+    dacc a = V::dzero();
+    V::widen_add(a, e);
+    return V::dsum(a);
+  }
+
+  static float max(const float* x, std::int64_t n) noexcept {
+    vec m0 = V::broadcast(-kInf), m1 = m0;
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      m0 = V::max(m0, V::loadu(x + i));
+      m1 = V::max(m1, V::loadu(x + i + W));
+    }
+    for (; i + W <= n; i += W) m0 = V::max(m0, V::loadu(x + i));
+    if (i < n) m1 = V::max(m1, V::load_partial(x + i, static_cast<int>(n - i), -kInf));
+    return V::reduce_max(V::max(m0, m1));
+  }
+
+  // Sum over the row of exp(x - m), in double; with Store, e is also written to e_out
+  // (which may be x itself). Two accumulators, in a fixed order for a given n.
+  template <bool Store>
+  static double exp_sum(const float* x, std::int64_t n, float m, float* e_out) noexcept {
+    const vec mv = V::broadcast(m);
+    dacc a0 = V::dzero(), a1 = V::dzero();
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      const vec e0 = V::exp(V::loadu(x + i) - mv), e1 = V::exp(V::loadu(x + i + W) - mv);
+      if constexpr (Store) {
+        V::storeu(e_out + i, e0);
+        V::storeu(e_out + i + W, e1);
+      }
+      V::widen_add(a0, e0);
+      V::widen_add(a1, e1);
+    }
+    for (; i + W <= n; i += W) {
+      const vec e = V::exp(V::loadu(x + i) - mv);
+      if constexpr (Store) V::storeu(e_out + i, e);
+      V::widen_add(a0, e);
+    }
+    if (i < n) {
+      const int rest = static_cast<int>(n - i);
+      const vec e = V::exp(V::load_partial(x + i, rest, -kInf) - mv);
+      if constexpr (Store) V::store_partial(e_out + i, rest, e);
+      V::widen_add(a1, e);
+    }
+    return V::dsum(a0) + V::dsum(a1);
+  }
+
+  // y[j] = f(x[j]) over the row (y may be x).
+  template <class F>
+  static void map(const float* x, float* y, std::int64_t n, F f) noexcept {
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      const vec a = V::loadu(x + i), b = V::loadu(x + i + W);
+      V::storeu(y + i, f(a));
+      V::storeu(y + i + W, f(b));
+    }
+    for (; i + W <= n; i += W) V::storeu(y + i, f(V::loadu(x + i)));
+    if (i < n) {
+      const int rest = static_cast<int>(n - i);
+      V::store_partial(y + i, rest, f(V::load_partial(x + i, rest, 0.0f)));
+    }
+  }
+
+  // The row's maximum is +inf (rare): the +inf entries share the probability, unless
+  // a NaN is present, which makes the row NaN. Scalar code; y may be x.
+  static void saturated(const float* x, float* y, std::int64_t n, bool log) noexcept {
+    bool nan = false;
+    std::int64_t k = 0;
+    for (std::int64_t j = 0; j < n; ++j) {
+      nan = nan || std::isnan(x[j]);
+      k += x[j] == kInf ? 1 : 0;
+    }
+    const float share = log ? static_cast<float>(-std::log(static_cast<double>(k)))
+                            : static_cast<float>(1.0 / static_cast<double>(k));
+    const float rest = log ? -kInf : 0.0f;
+    for (std::int64_t j = 0; j < n; ++j) y[j] = nan ? kNaN : (x[j] == kInf ? share : rest);
+  }
+
+  static void softmax(const float* x, float* y, std::int64_t n) noexcept {
+    if (n == 0) return;
+    if (fits_one_vector(n)) {
+      const vec v = load_short(x, n);
+      const float m = V::reduce_max(v);
+      if (m == kInf) return saturated(x, y, n, false);
+      const vec e = V::exp(v - V::broadcast(m));
+      store_short(y, n, e * V::broadcast(static_cast<float>(1.0 / sum_one(e))));
+      return;
+    }
+    const float m = max(x, n);
+    if (m == kInf) return saturated(x, y, n, false);
+    const double s = exp_sum<true>(x, n, m, y);
+    const vec inv = V::broadcast(static_cast<float>(1.0 / s));
+    map(y, y, n, [&](const vec& e) { return e * inv; });
+  }
+
+  // (x - m) - log(s): both terms are <= 0 and >= 0 respectively, so the difference
+  // never cancels, and x - m is exact near the maximum where the result is small.
+  static void log_softmax(const float* x, float* y, std::int64_t n) noexcept {
+    if (n == 0) return;
+    if (fits_one_vector(n)) {
+      const vec v = load_short(x, n);
+      const float m = V::reduce_max(v);
+      if (m == kInf) return saturated(x, y, n, true);
+      const vec d = v - V::broadcast(m);
+      const float ls = static_cast<float>(std::log(sum_one(V::exp(d))));
+      store_short(y, n, d - V::broadcast(ls));
+      return;
+    }
+    const float m = max(x, n);
+    if (m == kInf) return saturated(x, y, n, true);
+    const vec mv = V::broadcast(m);
+    const vec ls = V::broadcast(static_cast<float>(std::log(exp_sum<false>(x, n, m, nullptr))));
+    map(x, y, n, [&](const vec& a) { return (a - mv) - ls; });
+  }
+};
+
+}  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS
