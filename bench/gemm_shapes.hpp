@@ -39,6 +39,12 @@ inline std::vector<GemmShape> gemm_shapes() {
   add("mlp512_wgrad3_", Trans::T, Trans::N, 512, 10, 256);
   add("mlp512_igrad3_", Trans::N, Trans::T, 256, 512, 10);
   add("mlp512_igrad2_", Trans::N, Trans::T, 256, 512, 512);
+  // One 32-row shard of the data-parallel trainer (784-128-10).
+  add("shard32_fwd1_", Trans::N, Trans::N, 32, 128, 784);
+  add("shard32_wgrad1_", Trans::T, Trans::N, 784, 128, 32);
+  add("shard32_fwd2_", Trans::N, Trans::N, 32, 10, 128);
+  add("shard32_wgrad2_", Trans::T, Trans::N, 128, 10, 32);
+  add("shard32_igrad2_", Trans::N, Trans::T, 32, 128, 10);
   // One-sample inference: the GEMV path.
   add("gemv_", Trans::N, Trans::N, 1, 4096, 4096);
   add("gemv_", Trans::N, Trans::N, 4096, 1, 4096);

@@ -7,8 +7,12 @@
 // Packed layouts (BLIS): op(A) rows [i0, i0+mc) x depth [p0, p0+kc) are stored as
 // ceil(mc/MR) micro-panels, each kc x MR floats, k-major (panel[k*MR + r]); op(B)
 // depth [p0, p0+kc) x columns [j0, j0+nc) as ceil(nc/NR) micro-panels of kc x NR
-// floats (panel[k*NR + c]). Rows/columns past the edge are zero, so the micro-kernel
-// always computes a full MR x NR tile and edge tiles differ only in what is stored.
+// floats (panel[k*NR + c]), zero-padded past the edge.
+//
+// Packing costs a pass over the operand; it pays off only when the packed block is
+// reused many times. The driver therefore reads an operand in place when it is used
+// once or twice (a GEMM whose other dimension is a single panel, as in an MLP's small
+// layers and shards), and packs it otherwise.
 
 #include <cstdint>
 
@@ -30,16 +34,24 @@ struct GemmBlockUpdate {
   bool last;   // p0 + kc == k: apply bias and activation after accumulating
 };
 
+// Where the macro-kernel reads its operands from.
+struct GemmPanels {
+  const float* a_packed;  // the packed mc x kc block of op(A), or nullptr: read A in place
+  const float* b_packed;  // the packed kc x nc block of op(B), or nullptr: read B in place
+                          // (only when tb == N: its rows are then contiguous)
+  float* edge;            // kc x NR scratch for the partial last panel of an unpacked B
+};
+
 struct GemmKernelSet {
   GemmBlocking blocking;
   void (*pack_a)(const GemmProblem& p, std::int64_t i0, std::int64_t mc, std::int64_t p0,
                  std::int64_t kc, float* dst);
   void (*pack_b)(const GemmProblem& p, std::int64_t p0, std::int64_t kc, std::int64_t j0,
                  std::int64_t nc, float* dst);
-  // C[i0:i0+mc, j0:j0+nc] updated from packed A (mc x kc) and packed B (kc x nc).
-  void (*macro)(const GemmProblem& p, const float* a_packed, const float* b_packed,
-                std::int64_t i0, std::int64_t mc, std::int64_t j0, std::int64_t nc,
-                std::int64_t kc, GemmBlockUpdate update);
+  // C[i0:i0+mc, j0:j0+nc] updated with depth range [p0, p0+kc) of the sum.
+  void (*macro)(const GemmProblem& p, const GemmPanels& panels, std::int64_t i0, std::int64_t mc,
+                std::int64_t j0, std::int64_t nc, std::int64_t p0, std::int64_t kc,
+                GemmBlockUpdate update);
   // Matrix-vector products, for m == 1 or n == 1 (memory-bound: no packing). Computes
   // outputs [lo, hi) of the vector result; the summation order depends on k only.
   void (*gemv)(const GemmProblem& p, std::int64_t lo, std::int64_t hi);

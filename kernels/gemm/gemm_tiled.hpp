@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "gemm_kernel_set.hpp"
 
@@ -93,96 +94,188 @@ void pack_b(const GemmProblem& p, std::int64_t p0, std::int64_t kc, std::int64_t
   }
 }
 
+// ---- the micro-kernel -----------------------------------------------------------------
+//
+// One call computes an M x (NVX * W) tile of C from kc depth steps:
+//   acc[r][v] = sum over l, in increasing l, of A(r, l) * B(l, v*W .. v*W+W-1)
+// with A(r, l) at a[r * rs + l * cs] and the B vectors at b + l * bs. Packed operands
+// are the case rs = 1, cs = MR, bs = NR; unpacked ones use the matrix's own strides
+// (for a transposed A the MR values of one depth step are contiguous, rs = 1 again).
+// kUnitRows says rs == 1 at compile time, so the broadcasts need no multiply.
+//
+// Every element is one fused multiply-add chain over l, whatever M and NVX are, so
+// edge tiles (smaller M or NVX instantiations) give exactly the bits a full tile would:
+// where tile boundaries fall (which depends on the thread split) never changes a result.
+
+struct TileArgs {
+  std::int64_t kc;
+  const float* a;
+  std::int64_t rs, cs;
+  const float* b;
+  std::int64_t bs;
+  float* c;
+  std::int64_t ldc;
+  const float* bias;  // at this tile's first column, or nullptr
+  int nr;             // valid columns (<= NVX * W); fewer means a partial last vector
+};
+
+// C = alpha*acc + beta*C (first depth block) or C + alpha*acc (later ones), then on
+// the last block + bias and the activation. A partial last vector goes through a
+// padded copy so that the same vector arithmetic produces it.
+template <class V, int M, int NVX>
+void store_tile(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u, const float* out) {
+  using vec = typename V::type;
+  constexpr int W = V::width;
+  constexpr int NR = NVX * W;
+  const vec alpha = V::broadcast(p.alpha);
+  const bool read_c = !u.first || p.beta != 0.0f;
+  const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
+  const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
+  const float* bias = u.last ? t.bias : nullptr;
+  auto finish = [&](const float* acc, const float* c_in, const float* bias_in) {
+    vec x = V::mul(V::load(acc), alpha);
+    if (read_c) x = V::fma(beta, V::loadu(c_in), x);
+    if (bias_in != nullptr) x = V::add(x, V::loadu(bias_in));
+    if (relu) x = V::max(x, V::zero());
+    return x;
+  };
+  const int full_vectors = t.nr / W;
+  const int tail = t.nr - full_vectors * W;
+  alignas(64) float c_tmp[W];
+  alignas(64) float bias_tmp[W];
+  if (tail != 0 && bias != nullptr) {
+    for (int col = 0; col < W; ++col) bias_tmp[col] = col < tail ? bias[full_vectors * W + col] : 0.0f;
+  }
+  for (int r = 0; r < M; ++r) {
+    float* crow = t.c + r * t.ldc;
+    const float* orow = out + r * NR;
+    for (int v = 0; v < full_vectors; ++v) {
+      V::storeu(crow + v * W, finish(orow + v * W, crow + v * W, bias != nullptr ? bias + v * W : nullptr));
+    }
+    if (tail != 0) {
+      const int v = full_vectors;
+      for (int col = 0; col < W; ++col) c_tmp[col] = (read_c && col < tail) ? crow[v * W + col] : 0.0f;
+      V::storeu(c_tmp, finish(orow + v * W, c_tmp, bias != nullptr ? bias_tmp : nullptr));
+      std::memcpy(crow + v * W, c_tmp, sizeof(float) * static_cast<std::size_t>(tail));
+    }
+  }
+}
+
+template <class V, int M, int NVX, bool kUnitRows>
+void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
+  using vec = typename V::type;
+  constexpr int W = V::width;
+  constexpr int NR = NVX * W;
+  // C is touched once per tile, after kc depth steps: fetch its lines now so the
+  // misses overlap with the FMAs instead of stalling the stores.
+  for (int r = 0; r < M; ++r) {
+    for (int col = 0; col < t.nr; col += 16) __builtin_prefetch(t.c + r * t.ldc + col, 1, 3);
+  }
+  vec acc[M][NVX];
+#pragma GCC unroll 64
+  for (int r = 0; r < M; ++r) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NVX; ++v) acc[r][v] = V::zero();
+  }
+  const float* __restrict a = t.a;
+  const float* __restrict b = t.b;
+  const std::int64_t rs = kUnitRows ? 1 : t.rs;
+  for (std::int64_t l = 0; l < t.kc; ++l) {
+    vec bv[NVX];
+#pragma GCC unroll 8
+    for (int v = 0; v < NVX; ++v) bv[v] = V::loadu(b + v * W);
+#pragma GCC unroll 64
+    for (int r = 0; r < M; ++r) {
+      const vec av = V::broadcast(a[r * rs]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NVX; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
+    }
+    a += t.cs;
+    b += t.bs;
+  }
+
+  // The accumulators go through an aligned stack tile: it keeps the epilogue's
+  // values from competing for registers with the loop above (GCC otherwise spills an
+  // accumulator inside it), and costs M * NVX stores and loads per kc * M * NVX FMAs.
+  alignas(64) float out[M][NR];
+#pragma GCC unroll 64
+  for (int r = 0; r < M; ++r) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NVX; ++v) V::store(&out[r][v * W], acc[r][v]);
+  }
+  store_tile<V, M, NVX>(p, t, u, &out[0][0]);
+}
+
+using TileFn = void (*)(const GemmProblem&, const TileArgs&, GemmBlockUpdate);
+
+// tiles[unit_rows][m - 1][nv - 1]: every row count 1..MR and vector count 1..NV, so
+// edge tiles compute only what exists.
+template <class V, int MR, int NV>
+struct TileTable {
+  TileFn fn[2][MR][NV];
+
+  template <int M, int NVX>
+  constexpr void fill_one() {
+    fn[0][M - 1][NVX - 1] = &tile_kernel<V, M, NVX, false>;
+    fn[1][M - 1][NVX - 1] = &tile_kernel<V, M, NVX, true>;
+  }
+  template <int M, int... NVs>
+  constexpr void fill_row(std::integer_sequence<int, NVs...>) {
+    (fill_one<M, NVs + 1>(), ...);
+  }
+  template <int... Ms>
+  constexpr void fill(std::integer_sequence<int, Ms...>) {
+    (fill_row<Ms + 1>(std::make_integer_sequence<int, NV>{}), ...);
+  }
+  constexpr TileTable() : fn{} { fill(std::make_integer_sequence<int, MR>{}); }
+};
+
 template <class V, int MR, int NV>
 struct MicroKernel {
-  using vec = typename V::type;
   static constexpr int W = V::width;
   static constexpr int NR = NV * W;
+  static constexpr TileTable<V, MR, NV> kTiles{};
 
-  // acc = sum over l of a_panel[l, :]^T b_panel[l, :], in increasing l (fixed order).
-  static inline void accumulate(std::int64_t kc, const float* __restrict ap,
-                                const float* __restrict bp, vec (&acc)[MR][NV]) {
-#pragma GCC unroll 64
-    for (int r = 0; r < MR; ++r) {
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
-    }
-    for (std::int64_t l = 0; l < kc; ++l) {
-      vec b[NV];
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) b[v] = V::load(bp + v * W);
-#pragma GCC unroll 64
-      for (int r = 0; r < MR; ++r) {
-        const vec a = V::broadcast(ap[r]);
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(a, b[v], acc[r][v]);
-      }
-      ap += MR;
-      bp += NR;
-    }
-  }
-
-  // Writes a full MR x NR tile of C (row stride ldc), applying the update rule.
-  // The same arithmetic runs for edge tiles, on a padded copy, so an element's value
-  // never depends on where the tile boundaries fall (and thus on the thread count).
-  static inline void store(const GemmProblem& p, vec (&acc)[MR][NV], float* c, std::int64_t ldc,
-                           const float* bias, GemmBlockUpdate u) {
-    const vec alpha = V::broadcast(p.alpha);
-    const bool read_c = !u.first || p.beta != 0.0f;
-    const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
-    const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
-#pragma GCC unroll 64
-    for (int r = 0; r < MR; ++r) {
-      float* crow = c + r * ldc;
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) {
-        vec x = V::mul(acc[r][v], alpha);
-        if (read_c) x = V::fma(beta, V::loadu(crow + v * W), x);
-        if (u.last && bias != nullptr) x = V::add(x, V::loadu(bias + v * W));
-        if (relu) x = V::max(x, V::zero());
-        V::storeu(crow + v * W, x);
-      }
-    }
-  }
-
-  // One tile at (i, j) of C, mr x nr of it valid.
-  static inline void tile(const GemmProblem& p, std::int64_t kc, const float* ap, const float* bp,
-                          std::int64_t i, std::int64_t j, int mr, int nr, GemmBlockUpdate u) {
-    vec acc[MR][NV];
-    accumulate(kc, ap, bp, acc);
-    const float* bias = p.epilogue.bias != nullptr ? p.epilogue.bias + j : nullptr;
-    float* c = p.c + i * p.ldc + j;
-    if (mr == MR && nr == NR) {
-      store(p, acc, c, p.ldc, bias, u);
-      return;
-    }
-    alignas(64) float tmp[MR * NR];
-    alignas(64) float bias_tmp[NR];
-    const bool read_c = !u.first || p.beta != 0.0f;
-    for (int r = 0; r < MR; ++r) {
-      for (int col = 0; col < NR; ++col) {
-        tmp[r * NR + col] = (read_c && r < mr && col < nr) ? c[r * p.ldc + col] : 0.0f;
-      }
-    }
-    if (bias != nullptr) {
-      for (int col = 0; col < NR; ++col) bias_tmp[col] = col < nr ? bias[col] : 0.0f;
-    }
-    store(p, acc, tmp, NR, bias != nullptr ? bias_tmp : nullptr, u);
-    for (int r = 0; r < mr; ++r) std::memcpy(c + r * p.ldc, tmp + r * NR, sizeof(float) * static_cast<std::size_t>(nr));
-  }
-
-  static void macro(const GemmProblem& p, const float* a_packed, const float* b_packed,
-                    std::int64_t i0, std::int64_t mc, std::int64_t j0, std::int64_t nc,
-                    std::int64_t kc, GemmBlockUpdate u) {
-    // jr outer, ir inner: the kc x NR micro-panel of B stays in L1 while the
-    // mc x kc block of A streams from L2.
+  static void macro(const GemmProblem& p, const GemmPanels& panels, std::int64_t i0, std::int64_t mc,
+                    std::int64_t j0, std::int64_t nc, std::int64_t p0, std::int64_t kc, GemmBlockUpdate u) {
+    // jr outer, ir inner: one kc x NR panel of B stays in L1 while the mc x kc block
+    // of A streams from L2.
     for (std::int64_t jr = 0; jr < nc; jr += NR) {
       const int nr = static_cast<int>(std::min<std::int64_t>(NR, nc - jr));
-      const float* bp = b_packed + (jr / NR) * kc * NR;
+      const int nv = (nr + W - 1) / W;
+      const float* bp;
+      std::int64_t bs;
+      if (panels.b_packed != nullptr) {
+        bp = panels.b_packed + (jr / NR) * kc * NR;
+        bs = NR;
+      } else if (nr == NR) {
+        bp = b_at(p, p0, j0 + jr);  // tb == N: the panel's rows are contiguous in B
+        bs = p.ldb;
+      } else {
+        // A partial panel of an unpacked B: full-vector loads would read past the
+        // matrix, so it is packed (zero-padded) on its own.
+        pack_b<NR>(p, p0, kc, j0 + jr, nr, panels.edge);
+        bp = panels.edge;
+        bs = NR;
+      }
       for (std::int64_t ir = 0; ir < mc; ir += MR) {
         const int mr = static_cast<int>(std::min<std::int64_t>(MR, mc - ir));
-        const float* ap = a_packed + (ir / MR) * kc * MR;
-        tile(p, kc, ap, bp, i0 + ir, j0 + jr, mr, nr, u);
+        TileArgs t{kc, nullptr, 1, 0, bp, bs, p.c + (i0 + ir) * p.ldc + j0 + jr, p.ldc,
+                   p.epilogue.bias != nullptr ? p.epilogue.bias + j0 + jr : nullptr, nr};
+        bool unit_rows = true;
+        if (panels.a_packed != nullptr) {
+          t.a = panels.a_packed + (ir / MR) * kc * MR;
+          t.cs = MR;
+        } else if (p.ta == Trans::T) {
+          t.a = a_at(p, i0 + ir, p0);
+          t.cs = p.lda;
+        } else {
+          t.a = a_at(p, i0 + ir, p0);
+          t.rs = p.lda;
+          t.cs = 1;
+          unit_rows = false;
+        }
+        kTiles.fn[unit_rows ? 1 : 0][mr - 1][nv - 1](p, t, u);
       }
     }
   }

@@ -26,6 +26,7 @@ struct XsimdVec {
   static type load(const float* p) noexcept { return type::load_aligned(p); }
   static type loadu(const float* p) noexcept { return type::load_unaligned(p); }
   static void storeu(float* p, const type& v) noexcept { v.store_unaligned(p); }
+  static void store(float* p, const type& v) noexcept { v.store_aligned(p); }
   static type fma(const type& a, const type& b, const type& c) noexcept { return xsimd::fma(a, b, c); }
   static type mul(const type& a, const type& b) noexcept { return a * b; }
   static type add(const type& a, const type& b) noexcept { return a + b; }
@@ -61,6 +62,7 @@ struct ArrayVec {
   static void storeu(float* p, const type& x) noexcept {
     for (int i = 0; i < W; ++i) p[i] = x.v[i];
   }
+  static void store(float* p, const type& x) noexcept { storeu(p, x); }
   static type fma(const type& a, const type& b, const type& c) noexcept {
     type r;
     for (int i = 0; i < W; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i];
