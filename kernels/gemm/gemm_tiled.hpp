@@ -194,6 +194,27 @@ void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
     b += t.bs;
   }
 
+  if (t.nr == NR) {
+    // Full tile: the epilogue straight from the registers.
+    const vec alpha = V::broadcast(p.alpha);
+    const bool read_c = !u.first || p.beta != 0.0f;
+    const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
+    const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
+    const float* bias = u.last ? t.bias : nullptr;
+#pragma GCC unroll 64
+    for (int r = 0; r < M; ++r) {
+      float* crow = t.c + r * t.ldc;
+#pragma GCC unroll 8
+      for (int v = 0; v < NVX; ++v) {
+        vec x = V::mul(acc[r][v], alpha);
+        if (read_c) x = V::fma(beta, V::loadu(crow + v * W), x);
+        if (bias != nullptr) x = V::add(x, V::loadu(bias + v * W));
+        if (relu) x = V::max(x, V::zero());
+        V::storeu(crow + v * W, x);
+      }
+    }
+    return;
+  }
   // The accumulators go through an aligned stack tile: it keeps the epilogue's
   // values from competing for registers with the loop above (GCC otherwise spills an
   // accumulator inside it), and costs M * NVX stores and loads per kc * M * NVX FMAs.
