@@ -1,0 +1,313 @@
+#include "trenchcoat/nn/batch_pass.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "trenchcoat/kernels/activation.hpp"
+#include "trenchcoat/kernels/gemm.hpp"
+#include "trenchcoat/kernels/loss.hpp"
+
+namespace trenchcoat::nn {
+namespace {
+
+bool is_activation(const LayerSpec& l, Activation a) {
+  return l.kind == LayerKind::activation && l.activation.kind == a;
+}
+
+// A rows x cols block of a dense buffer as one flat span (the element-wise kernels'
+// operand shape). Layer buffers are dense; the caller's x may not be.
+std::span<const float> flat(ConstMatrixView m) {
+  return {m.data, static_cast<std::size_t>(m.rows * m.cols)};
+}
+std::span<float> flat(MatrixView m) { return {m.data, static_cast<std::size_t>(m.rows * m.cols)}; }
+
+}  // namespace
+
+double mean_loss_scale(Head head, std::int64_t batch_rows, std::int64_t outputs) noexcept {
+  const auto rows = static_cast<double>(batch_rows);
+  return head == Head::mse ? 1.0 / (rows * static_cast<double>(outputs)) : 1.0 / rows;
+}
+
+std::int64_t count_correct(ConstMatrixView outputs, std::span<const std::int32_t> labels) noexcept {
+  std::int64_t correct = 0;
+  for (std::int64_t r = 0; r < outputs.rows; ++r) {
+    const float* row = outputs.row(r);
+    std::int64_t best = 0;
+    for (std::int64_t c = 1; c < outputs.cols; ++c) {
+      if (row[c] > row[best]) best = c;
+    }
+    correct += best == labels[static_cast<std::size_t>(r)] ? 1 : 0;
+  }
+  return correct;
+}
+
+BatchPass::BatchPass(const ModelSpec& spec, std::int64_t max_rows) : spec_(spec), max_rows_(max_rows) {
+  spec_.validate();
+  if (max_rows < 1) throw std::invalid_argument("BatchPass: max_rows must be at least 1, not " + std::to_string(max_rows));
+  const ParameterLayout layout(spec_);
+  buffer_size_ = layout.buffer_size();
+  const std::size_t n = spec_.layers.size();
+  plan_.resize(n);
+
+  // `current` is the buffer holding the running value (-1: the caller's x, never
+  // written). It is `pinned` while some layer's backward will read it: an
+  // activation whose derivative needs its output, or a fused ReLU (its derivative
+  // reads the output in place of the pre-activation that was never stored).
+  // Identity layers pass the value and its pin through. A Dense layer reads its
+  // input in backward too, but it writes a new buffer, so nothing ever overwrites
+  // that input.
+  bool dense_seen = false;
+  int current = -1;
+  bool pinned = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const LayerSpec& l = spec_.layers[i];
+    LayerPlan& p = plan_[i];
+    p.input = current;
+    p.input_grad = dense_seen;
+    p.dense = layout.dense_index(i);
+    const std::int64_t width = spec_.width_after(static_cast<std::ptrdiff_t>(i));
+    auto new_buffer = [&] {
+      widths_.push_back(width);
+      return static_cast<int>(widths_.size()) - 1;
+    };
+    if (l.kind == LayerKind::dense) {
+      dense_seen = true;
+      p.fuse_next = i + 1 < n && is_activation(spec_.layers[i + 1], Activation::relu);
+      p.output = new_buffer();
+      pinned = false;
+    } else if (i > 0 && plan_[i - 1].fuse_next) {
+      p.fused = true;
+      p.output = current;
+      pinned = true;
+    } else if (l.activation.kind == Activation::identity) {
+      p.output = current;
+    } else {
+      const BackwardInput needs = backward_input(l.activation.kind);
+      const bool in_place = current >= 0 && needs != BackwardInput::input && !pinned;
+      p.output = in_place ? current : new_buffer();
+      pinned = needs == BackwardInput::output;
+    }
+    current = p.output;
+  }
+
+  std::int64_t widest = spec_.outputs();
+  for (std::int64_t w : widths_) widest = std::max(widest, w);
+  for (std::int64_t w : widths_) buffers_.emplace_back(static_cast<std::size_t>(w * max_rows));
+  for (FloatBuffer& g : grad_) g = FloatBuffer(static_cast<std::size_t>(widest * max_rows));
+  gathered_x_ = FloatBuffer(static_cast<std::size_t>(spec_.inputs * max_rows));
+  if (spec_.head == Head::softmax_cross_entropy) {
+    gathered_labels_.resize(static_cast<std::size_t>(max_rows));
+  } else {
+    gathered_targets_ = FloatBuffer(static_cast<std::size_t>(spec_.outputs() * max_rows));
+  }
+}
+
+MatrixView BatchPass::buffer(int index, std::int64_t rows, std::int64_t cols) {
+  return dense(buffers_[static_cast<std::size_t>(index)].data(), rows, cols);
+}
+
+ConstMatrixView BatchPass::value(int index, std::int64_t rows, std::int64_t cols) const {
+  if (index < 0) return x_;
+  return dense(buffers_[static_cast<std::size_t>(index)].data(), rows, cols);
+}
+
+void BatchPass::check_model(const Model& model) const {
+  // A cheap identity check: the same layer count and parameter buffer size. (The
+  // full spec comparison is done by the trainer once, not on every call.)
+  if (model.spec().layers.size() != spec_.layers.size() ||
+      model.layout().buffer_size() != buffer_size_) {
+    throw std::invalid_argument("BatchPass was built for " + spec_.describe() + ", not for " +
+                                model.spec().describe());
+  }
+}
+
+void BatchPass::check_dataset(const Dataset& data) const {
+  // The description is built only for a message: the success path allocates nothing.
+  auto model = [&] { return "the model " + spec_.describe(); };
+  if (data.features != spec_.inputs) {
+    throw std::invalid_argument("the dataset has " + std::to_string(data.features) + " features but " + model() +
+                                " takes " + std::to_string(spec_.inputs) + " inputs");
+  }
+  if (spec_.head == Head::softmax_cross_entropy) {
+    if (!data.is_classification()) {
+      throw std::invalid_argument("the dataset has regression targets but " + model() + " classifies");
+    }
+    if (data.classes != spec_.outputs()) {
+      throw std::invalid_argument("the dataset has " + std::to_string(data.classes) + " classes but " + model() +
+                                  " has " + std::to_string(spec_.outputs()) + " outputs");
+    }
+    if (data.labels.size() != static_cast<std::size_t>(data.samples)) {
+      throw std::invalid_argument("the dataset has " + std::to_string(data.labels.size()) + " labels for " +
+                                  std::to_string(data.samples) + " samples");
+    }
+  } else {
+    if (data.is_classification() || data.target_width != spec_.outputs()) {
+      throw std::invalid_argument("the dataset's targets are " + std::to_string(data.target_width) +
+                                  " wide but " + model() + " predicts " + std::to_string(spec_.outputs()) + " values");
+    }
+    if (data.targets.size() != static_cast<std::size_t>(data.samples * data.target_width)) {
+      throw std::invalid_argument("the dataset's target matrix does not hold samples x target_width floats");
+    }
+  }
+  if (data.x.size() != static_cast<std::size_t>(data.samples * data.features)) {
+    throw std::invalid_argument("the dataset's feature matrix does not hold samples x features floats");
+  }
+}
+
+void BatchPass::gather_rows(const Dataset& data, std::span<const std::int64_t> indices, std::int64_t first,
+                            std::int64_t last) noexcept {
+  const std::int64_t in = spec_.inputs;
+  for (std::int64_t r = first; r < last; ++r) {
+    const std::int64_t src = indices[static_cast<std::size_t>(r)];
+    std::memcpy(gathered_x_.data() + r * in, data.sample(src), static_cast<std::size_t>(in) * sizeof(float));
+    if (data.is_classification()) {
+      gathered_labels_[static_cast<std::size_t>(r)] = data.labels[static_cast<std::size_t>(src)];
+    } else {
+      const std::int64_t w = data.target_width;
+      std::memcpy(gathered_targets_.data() + r * w, data.targets.data() + src * w,
+                  static_cast<std::size_t>(w) * sizeof(float));
+    }
+  }
+}
+
+Batch BatchPass::gathered(const Dataset& data, std::int64_t rows) const {
+  Batch b;
+  b.x = dense(gathered_x_.data(), rows, spec_.inputs);
+  if (data.is_classification()) {
+    b.targets.labels = {gathered_labels_.data(), static_cast<std::size_t>(rows)};
+  } else {
+    b.targets.values = dense(gathered_targets_.data(), rows, spec_.outputs());
+  }
+  return b;
+}
+
+Batch BatchPass::gather(const Dataset& data, std::span<const std::int64_t> indices) {
+  const auto rows = static_cast<std::int64_t>(indices.size());
+  if (rows < 1 || rows > max_rows_) {
+    throw std::invalid_argument("BatchPass::gather: " + std::to_string(rows) + " rows, expected 1.." +
+                                std::to_string(max_rows_));
+  }
+  check_dataset(data);
+  for (std::int64_t i : indices) {
+    if (i < 0 || i >= data.samples) {
+      throw std::invalid_argument("BatchPass::gather: sample index " + std::to_string(i) + " is outside [0, " +
+                                  std::to_string(data.samples) + ")");
+    }
+  }
+  gather_rows(data, indices, 0, rows);
+  return gathered(data, rows);
+}
+
+ConstMatrixView BatchPass::forward(Context& ctx, const Model& model, ConstMatrixView x) {
+  check_model(model);
+  if (x.rows < 1 || x.rows > max_rows_ || x.cols != spec_.inputs) {
+    throw std::invalid_argument("BatchPass::forward: input is " + std::to_string(x.rows) + " x " +
+                                std::to_string(x.cols) + ", expected 1.." + std::to_string(max_rows_) + " rows of " +
+                                std::to_string(spec_.inputs));
+  }
+  const std::int64_t rows = x.rows;
+  x_ = x;
+  rows_ = rows;
+  output_grad_ = -1;
+  ConstMatrixView cur = x;
+  for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+    const LayerSpec& l = spec_.layers[i];
+    const LayerPlan& p = plan_[i];
+    const std::int64_t width = spec_.width_after(static_cast<std::ptrdiff_t>(i));
+    if (l.kind == LayerKind::dense) {
+      // Y = X W + b (and ReLU when fused): X rows x in, W in x out.
+      const ConstDenseParams w = model.dense(static_cast<std::size_t>(p.dense));
+      MatrixView y = buffer(p.output, rows, width);
+      gemm(ctx, Trans::N, Trans::N, rows, width, cur.cols, 1.0f, cur.data, cur.stride, w.weights.data,
+           w.weights.stride, 0.0f, y.data, y.stride,
+           GemmEpilogue{w.bias.data(), p.fuse_next ? EpilogueActivation::relu : EpilogueActivation::identity});
+      cur = y;
+    } else if (p.fused || l.activation.kind == Activation::identity) {
+      cur = value(p.output, rows, width);
+    } else {
+      MatrixView y = buffer(p.output, rows, width);
+      if (cur.stride == cur.cols) {
+        activation_forward(ctx, l.activation, flat(cur), flat(y));
+      } else {
+        for (std::int64_t r = 0; r < rows; ++r) {
+          activation_forward(ctx, l.activation, {cur.row(r), static_cast<std::size_t>(width)},
+                             {y.row(r), static_cast<std::size_t>(width)});
+        }
+      }
+      cur = y;
+    }
+  }
+  output_ = cur;
+  return output_;
+}
+
+double BatchPass::loss(Context& ctx, const Model& model, const BatchTargets& targets, float grad_scale) {
+  check_model(model);
+  if (rows_ == 0) throw std::logic_error("BatchPass::loss called before forward");
+  const bool want_grad = grad_scale != 0.0f;
+  MatrixView grad = want_grad ? dense(grad_[0].data(), rows_, output_.cols) : MatrixView{};
+  double sum = 0.0;
+  if (spec_.head == Head::softmax_cross_entropy) {
+    if (targets.labels.size() != static_cast<std::size_t>(rows_)) {
+      throw std::invalid_argument("cross-entropy head: " + std::to_string(targets.labels.size()) + " labels for " +
+                                  std::to_string(rows_) + " rows");
+    }
+    sum = softmax_cross_entropy(ctx, output_, targets.labels, grad, grad_scale);
+  } else {
+    if (targets.values.rows != rows_ || targets.values.cols != output_.cols) {
+      throw std::invalid_argument("mse head: targets are " + std::to_string(targets.values.rows) + " x " +
+                                  std::to_string(targets.values.cols) + ", the output is " + std::to_string(rows_) +
+                                  " x " + std::to_string(output_.cols));
+    }
+    sum = squared_error(ctx, output_, targets.values, grad, grad_scale);
+  }
+  output_grad_ = want_grad ? 0 : -1;
+  return sum;
+}
+
+void BatchPass::backward(Context& ctx, const Model& model, std::span<float> grads) {
+  check_model(model);
+  if (output_grad_ < 0) throw std::logic_error("BatchPass::backward needs loss() with a non-zero grad_scale first");
+  if (grads.size() != static_cast<std::size_t>(model.layout().buffer_size())) {
+    throw std::invalid_argument("BatchPass::backward: gradient buffer of " + std::to_string(grads.size()) +
+                                " floats, the model's layout needs " + std::to_string(model.layout().buffer_size()));
+  }
+  const std::int64_t rows = rows_;
+  int g = output_grad_;  // which ping-pong buffer holds dL/d(current layer's output)
+  for (std::size_t i = spec_.layers.size(); i-- > 0;) {
+    const LayerSpec& l = spec_.layers[i];
+    const LayerPlan& p = plan_[i];
+    const std::int64_t width = spec_.width_after(static_cast<std::ptrdiff_t>(i));
+    const std::int64_t in_width = spec_.width_after(static_cast<std::ptrdiff_t>(i) - 1);
+    MatrixView dy = dense(grad_[g].data(), rows, width);
+    if (l.kind == LayerKind::activation) {
+      // Without a Dense layer below, nobody needs anything further down.
+      if (!p.input_grad) break;
+      if (l.activation.kind == Activation::identity) continue;
+      const ConstMatrixView y = value(p.output, rows, width);
+      // A fused ReLU never stored its input; its output is positive exactly where
+      // the input was, which is all ReLU's derivative looks at.
+      const ConstMatrixView x = p.fused ? y : value(p.input, rows, width);
+      const BackwardInput needs = backward_input(l.activation.kind);
+      activation_backward(ctx, l.activation, needs == BackwardInput::input ? flat(x) : std::span<const float>{},
+                          needs == BackwardInput::output ? flat(y) : std::span<const float>{}, flat(dy), flat(dy));
+      continue;
+    }
+    // Dense: dW = X^T dY (in x out), db = column sums of dY, dX = dY W^T.
+    const ConstMatrixView x = value(p.input, rows, in_width);
+    const DenseParams gp = model.layout().view(grads, static_cast<std::size_t>(p.dense));
+    gemm(ctx, Trans::T, Trans::N, in_width, width, rows, 1.0f, x.data, x.stride, dy.data, dy.stride, 0.0f,
+         gp.weights.data, gp.weights.stride);
+    bias_backward(ctx, dy, gp.bias);
+    if (!p.input_grad) break;
+    const ConstDenseParams w = model.dense(static_cast<std::size_t>(p.dense));
+    MatrixView dx = dense(grad_[1 - g].data(), rows, in_width);
+    gemm(ctx, Trans::N, Trans::T, rows, in_width, width, 1.0f, dy.data, dy.stride, w.weights.data, w.weights.stride,
+         0.0f, dx.data, dx.stride);
+    g = 1 - g;
+  }
+}
+
+}  // namespace trenchcoat::nn

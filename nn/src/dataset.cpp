@@ -1,0 +1,106 @@
+#include "trenchcoat/nn/dataset.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace trenchcoat::nn {
+namespace {
+
+[[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("dataset: " + what); }
+
+std::size_t checked_elements(std::int64_t rows, std::int64_t cols, const char* what) {
+  if (rows < 1 || cols < 1) {
+    bad(std::string(what) + " must be at least 1 x 1, not " + std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  if (rows > std::numeric_limits<std::int64_t>::max() / cols ||
+      rows * cols > static_cast<std::int64_t>(std::numeric_limits<std::size_t>::max() / sizeof(float) / 2)) {
+    bad(std::string(what) + " of " + std::to_string(rows) + " x " + std::to_string(cols) + " is too large");
+  }
+  return static_cast<std::size_t>(rows * cols);
+}
+
+}  // namespace
+
+Dataset Dataset::classification(std::int64_t samples, std::int64_t features, std::int32_t classes) {
+  if (classes < 2) bad("a classification dataset needs at least 2 classes, not " + std::to_string(classes));
+  Dataset d;
+  d.x.resize(checked_elements(samples, features, "the feature matrix"));
+  d.samples = samples;
+  d.features = features;
+  d.classes = classes;
+  d.labels.resize(static_cast<std::size_t>(samples));
+  return d;
+}
+
+Dataset Dataset::regression(std::int64_t samples, std::int64_t features, std::int64_t target_width) {
+  Dataset d;
+  d.x.resize(checked_elements(samples, features, "the feature matrix"));
+  d.targets.resize(checked_elements(samples, target_width, "the target matrix"));
+  d.samples = samples;
+  d.features = features;
+  d.target_width = target_width;
+  return d;
+}
+
+void Dataset::validate() const {
+  if (samples < 1 || features < 1) {
+    bad("it holds " + std::to_string(samples) + " samples of " + std::to_string(features) +
+        " features; both must be at least 1");
+  }
+  if (x.size() != static_cast<std::size_t>(samples * features)) {
+    bad("the feature matrix holds " + std::to_string(x.size()) + " floats, not samples x features = " +
+        std::to_string(samples) + " x " + std::to_string(features));
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) {
+      bad("feature " + std::to_string(static_cast<std::int64_t>(i) % features) + " of sample " +
+          std::to_string(static_cast<std::int64_t>(i) / features) + " is not finite");
+    }
+  }
+  if (classes > 0) {
+    if (classes < 2) bad("a classification dataset needs at least 2 classes");
+    if (labels.size() != static_cast<std::size_t>(samples)) {
+      bad(std::to_string(labels.size()) + " labels for " + std::to_string(samples) + " samples");
+    }
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] < 0 || labels[i] >= classes) {
+        bad("label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
+            std::to_string(classes) + ")");
+      }
+    }
+    if (!targets.empty() || target_width != 0) bad("it has both class labels and regression targets");
+  } else {
+    if (target_width < 1) bad("it has neither class labels (classes >= 2) nor regression targets");
+    if (targets.size() != static_cast<std::size_t>(samples * target_width)) {
+      bad("the target matrix holds " + std::to_string(targets.size()) + " floats, not samples x target_width = " +
+          std::to_string(samples) + " x " + std::to_string(target_width));
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (!std::isfinite(targets[i])) {
+        bad("target " + std::to_string(static_cast<std::int64_t>(i) % target_width) + " of sample " +
+            std::to_string(static_cast<std::int64_t>(i) / target_width) + " is not finite");
+      }
+    }
+    if (!labels.empty()) bad("it has both class labels and regression targets");
+  }
+}
+
+Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
+  if (begin < 0 || end > samples || begin >= end) {
+    bad("slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + std::to_string(samples) +
+        " samples is empty or out of range");
+  }
+  Dataset d;
+  d.samples = end - begin;
+  d.features = features;
+  d.classes = classes;
+  d.target_width = target_width;
+  d.x.assign(x.begin() + begin * features, x.begin() + end * features);
+  if (!labels.empty()) d.labels.assign(labels.begin() + begin, labels.begin() + end);
+  if (!targets.empty()) d.targets.assign(targets.begin() + begin * target_width, targets.begin() + end * target_width);
+  return d;
+}
+
+}  // namespace trenchcoat::nn

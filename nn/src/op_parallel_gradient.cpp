@@ -1,0 +1,34 @@
+#include <cmath>
+
+#include "batch_gradient.hpp"
+#include "parallel.hpp"
+#include "parameter_update.hpp"
+#include "trenchcoat/nn/sharding.hpp"
+
+namespace trenchcoat::nn::detail {
+
+OpParallelGradient::OpParallelGradient(const Model& model, std::int64_t max_batch)
+    : pass_(model.spec(), max_batch), grads_(static_cast<std::size_t>(model.layout().buffer_size())) {}
+
+GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
+                                           std::span<const std::int64_t> indices) {
+  const auto batch = static_cast<std::int64_t>(indices.size());
+  // Copying the batch's rows is the one step the kernels do not split; blocks of
+  // kShardRows rows spread it over the threads.
+  for_each_task(ctx, shard_count(batch), [&](std::int64_t s) {
+    const Shard sh = shard_bounds(batch, s);
+    pass_.gather_rows(data, indices, sh.begin, sh.end);
+  });
+  const Batch b = pass_.gathered(data, batch);
+  const ConstMatrixView out = pass_.forward(ctx, model, b.x);
+  GradientResult r;
+  r.correct = data.is_classification() ? count_correct(out, b.targets.labels) : 0;
+  const auto scale = static_cast<float>(mean_loss_scale(model.spec().head, batch, model.outputs()));
+  r.loss_sum = pass_.loss(ctx, model, b.targets, scale);
+  if (!std::isfinite(r.loss_sum)) return r;
+  pass_.backward(ctx, model, grads_.span());
+  r.gradient_finite = gradients_finite(ctx, grads_.span());
+  return r;
+}
+
+}  // namespace trenchcoat::nn::detail
