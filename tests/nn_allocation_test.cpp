@@ -1,8 +1,10 @@
 // After its first step a trainer allocates nothing itself: every buffer a step needs
 // is made when the trainer is built. Counted by replacing the global operator new
 // for this test binary; each allocation made during the counted steps is
-// attributed, from its call stack, either to the GEMM kernel (kernels/, reported
-// but not this layer's to fix) or to everything else (which must be none).
+// attributed, from its call stack, either to the kernels (kernels/: the GEMM entry
+// point, and a Context's packing scratch growing the first time a thread slot sees
+// a large product — reported, not this layer's to fix) or to everything else
+// (which must be none).
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -25,21 +27,22 @@
 namespace {
 
 std::atomic<bool> g_counting{false};
-std::atomic<long> g_in_gemm{0};
+std::atomic<long> g_in_kernels{0};
 std::atomic<long> g_elsewhere{0};
 thread_local bool t_in_hook = false;
 
 // Whether any frame of the current call stack is inside a trenchcoat GEMM function
-// (gemm, validate_gemm, run_tiled_gemm ...: their mangled names contain "gemm").
-bool called_from_gemm() {
+// (gemm, validate_gemm, run_tiled_gemm ...: their mangled names contain "gemm") or
+// Context::scratch.
+bool called_from_kernels() {
   void* frames[32];
   const int n = ::backtrace(frames, 32);
   for (int i = 0; i < n; ++i) {
     Dl_info info;
-    if (::dladdr(frames[i], &info) != 0 && info.dli_sname != nullptr &&
-        std::strstr(info.dli_sname, "10trenchcoat") != nullptr && std::strstr(info.dli_sname, "gemm") != nullptr) {
-      return true;
-    }
+    if (::dladdr(frames[i], &info) == 0 || info.dli_sname == nullptr) continue;
+    const char* name = info.dli_sname;
+    if (std::strstr(name, "10trenchcoat") == nullptr) continue;
+    if (std::strstr(name, "gemm") != nullptr || std::strstr(name, "7Context7scratch") != nullptr) return true;
   }
   return false;
 }
@@ -47,7 +50,7 @@ bool called_from_gemm() {
 void count() {
   if (!g_counting.load(std::memory_order_relaxed) || t_in_hook) return;
   t_in_hook = true;
-  (called_from_gemm() ? g_in_gemm : g_elsewhere).fetch_add(1, std::memory_order_relaxed);
+  (called_from_kernels() ? g_in_kernels : g_elsewhere).fetch_add(1, std::memory_order_relaxed);
   t_in_hook = false;
 }
 
@@ -106,10 +109,10 @@ TEST_P(StepAllocations, NoneAfterTheFirstStep) {
     return true;
   });
   g_counting = false;
-  EXPECT_EQ(g_elsewhere.load(), 0) << "allocations in steps 2..10 outside the GEMM kernel";
-  std::printf("allocations in steps 2..10: %ld inside trenchcoat::gemm, %ld elsewhere\n", g_in_gemm.load(),
+  EXPECT_EQ(g_elsewhere.load(), 0) << "allocations in steps 2..10 outside the kernels";
+  std::printf("allocations in steps 2..10: %ld inside the kernels, %ld elsewhere\n", g_in_kernels.load(),
               g_elsewhere.load());
-  g_in_gemm = 0;
+  g_in_kernels = 0;
   g_elsewhere = 0;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The two ways of computing one mini-batch's gradient (the trainer's strategies).
-// Both leave the gradient of the batch's MEAN loss in gradient(); the trainer then
-// checks it and applies the optimizer.
+// The two ways of computing one mini-batch's gradient (the trainer's strategies):
+// compute() produces the gradient of the batch's MEAN loss and checks it; apply()
+// hands it to the optimizer.
 
 #include <cstdint>
 #include <memory>
@@ -13,6 +13,7 @@
 #include "trenchcoat/nn/dataset.hpp"
 #include "trenchcoat/nn/float_buffer.hpp"
 #include "trenchcoat/nn/model.hpp"
+#include "trenchcoat/nn/optimizer.hpp"
 #include "worker_contexts.hpp"
 
 namespace trenchcoat::nn::detail {
@@ -26,11 +27,13 @@ struct GradientResult {
 class BatchGradient {
  public:
   virtual ~BatchGradient() = default;
-  // Must be called inside ctx.run(). When the loss sum is not finite it returns at
-  // once, without computing the rest of the gradient.
+  // Must be called inside ctx.run(). Modifies nothing but its own buffers.
   virtual GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
                                  std::span<const std::int64_t> indices) = 0;
-  virtual std::span<const float> gradient() const noexcept = 0;
+  // One optimizer step with the gradient of the last compute(), inside ctx.run().
+  // Returns false if the gradient that was applied held a NaN or an Inf.
+  virtual bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                     std::span<float> params) = 0;
 };
 
 // Shards of kShardRows rows run concurrently, each on its own single-threaded worker
@@ -41,15 +44,18 @@ class DataParallelGradient final : public BatchGradient {
   DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
                          std::span<const std::int64_t> indices) override;
-  std::span<const float> gradient() const noexcept override { return shard_grads_.front().span(); }
+  bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+             std::span<float> params) override;
 
  private:
   WorkerContexts workers_;
   std::vector<BatchPass> passes_;          // one per thread slot
   std::vector<FloatBuffer> shard_grads_;   // one per shard of the largest batch
-  std::vector<float*> shard_grad_ptrs_;
+  std::vector<const float*> shard_grad_ptrs_;
   std::vector<double> shard_loss_;
   std::vector<std::int64_t> shard_correct_;
+  std::vector<char> shard_finite_;
+  std::int64_t shards_ = 0;                // of the last compute()
 };
 
 // The whole batch goes through each layer at once, and the kernels spread each call
@@ -60,7 +66,8 @@ class OpParallelGradient final : public BatchGradient {
   OpParallelGradient(const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
                          std::span<const std::int64_t> indices) override;
-  std::span<const float> gradient() const noexcept override { return grads_.span(); }
+  bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+             std::span<float> params) override;
 
  private:
   BatchPass pass_;

@@ -18,6 +18,7 @@ DataParallelGradient::DataParallelGradient(const Context& ctx, const Model& mode
   }
   shard_loss_.resize(static_cast<std::size_t>(shards));
   shard_correct_.resize(static_cast<std::size_t>(shards));
+  shard_finite_.resize(static_cast<std::size_t>(shards));
 }
 
 GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
@@ -38,19 +39,27 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
     const ConstMatrixView out = pass.forward(worker, model, b.x);
     shard_correct_[static_cast<std::size_t>(s)] = classify ? count_correct(out, b.targets.labels) : 0;
     shard_loss_[static_cast<std::size_t>(s)] = pass.loss(worker, model, b.targets, scale);
-    pass.backward(worker, model, shard_grads_[static_cast<std::size_t>(s)].span());
+    FloatBuffer& grads = shard_grads_[static_cast<std::size_t>(s)];
+    pass.backward(worker, model, grads.span());
+    // Checked now, while the GEMMs' output is still in this core's cache, so that a
+    // NaN or Inf stops the step before anything is updated.
+    shard_finite_[static_cast<std::size_t>(s)] = all_finite(grads.data(), static_cast<std::int64_t>(grads.size()));
   });
 
   GradientResult r;
   for (std::int64_t s = 0; s < shards; ++s) {  // shard order, whoever computed them
     r.loss_sum += shard_loss_[static_cast<std::size_t>(s)];
     r.correct += shard_correct_[static_cast<std::size_t>(s)];
+    r.gradient_finite = r.gradient_finite && shard_finite_[static_cast<std::size_t>(s)] != 0;
   }
-  if (!std::isfinite(r.loss_sum)) return r;
-  r.gradient_finite = reduce_gradients(
-      ctx, std::span<float* const>(shard_grad_ptrs_.data(), static_cast<std::size_t>(shards)),
-      static_cast<std::int64_t>(shard_grads_.front().size()));
+  shards_ = shards;
   return r;
+}
+
+bool DataParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                                 std::span<float> params) {
+  return reduce_and_update(ctx, optimizer, c, params,
+                           std::span<const float* const>(shard_grad_ptrs_.data(), static_cast<std::size_t>(shards_)));
 }
 
 }  // namespace trenchcoat::nn::detail

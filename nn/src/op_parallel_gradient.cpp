@@ -31,4 +31,10 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
   return r;
 }
 
+bool OpParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                               std::span<float> params) {
+  const float* g = grads_.data();
+  return reduce_and_update(ctx, optimizer, c, params, std::span<const float* const>(&g, 1));
+}
+
 }  // namespace trenchcoat::nn::detail

@@ -147,9 +147,14 @@ UpdateCoefficients Optimizer::coefficients(double lr) const {
 
 void Optimizer::update(const UpdateCoefficients& c, std::span<float> params, std::span<const float> grads,
                        std::int64_t begin, std::int64_t end) noexcept {
+  update_block(c, params, begin, grads.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
+}
+
+void Optimizer::update_block(const UpdateCoefficients& c, std::span<float> params, std::int64_t begin,
+                             std::span<const float> grad_block) noexcept {
   float* w = params.data() + begin;
-  const float* g = grads.data() + begin;
-  const std::int64_t n = end - begin;
+  const float* g = grad_block.data();
+  const auto n = static_cast<std::int64_t>(grad_block.size());
   switch (config_.kind) {
     case OptimizerKind::sgd: sgd(c, w, g, n); break;
     case OptimizerKind::momentum: momentum(c, w, g, state_[0].data() + begin, n); break;

@@ -1,7 +1,6 @@
 #include "parameter_update.hpp"
 
 #include <atomic>
-#include <bit>
 #include <cstring>
 
 #include "parallel.hpp"
@@ -10,7 +9,7 @@
 namespace trenchcoat::nn::detail {
 
 bool all_finite(const float* data, std::int64_t n) noexcept {
-  // NaN and Inf are exactly the values whose exponent bits are all ones. Counting
+  // NaN and Inf are exactly the values whose exponent bits are all ones. Testing
   // them with integer operations lets the compiler vectorise the loop (a float
   // comparison reduction would not be, without -ffast-math).
   std::uint32_t bad = 0;
@@ -22,15 +21,6 @@ bool all_finite(const float* data, std::int64_t n) noexcept {
   return bad == 0;
 }
 
-bool reduce_gradients(const Context& ctx, std::span<float* const> buffers, std::int64_t size) {
-  std::atomic<bool> finite{true};
-  for_each_block(ctx, size, kSweepBlock, [&](std::int64_t begin, std::int64_t end) {
-    pairwise_sum(buffers, begin, end);
-    if (!all_finite(buffers[0] + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
-  });
-  return finite.load();
-}
-
 bool gradients_finite(const Context& ctx, std::span<const float> grads) {
   std::atomic<bool> finite{true};
   for_each_block(ctx, static_cast<std::int64_t>(grads.size()), kSweepBlock, [&](std::int64_t begin, std::int64_t end) {
@@ -39,10 +29,21 @@ bool gradients_finite(const Context& ctx, std::span<const float> grads) {
   return finite.load();
 }
 
-void apply_update(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
-                  std::span<const float> grads) {
-  for_each_block(ctx, static_cast<std::int64_t>(params.size()), kSweepBlock,
-                 [&](std::int64_t begin, std::int64_t end) { optimizer.update(c, params, grads, begin, end); });
+bool reduce_and_update(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                       std::span<float> params, std::span<const float* const> shard_grads) {
+  std::atomic<bool> finite{true};
+  for_each_block(ctx, static_cast<std::int64_t>(params.size()), kSweepBlock, [&](std::int64_t begin, std::int64_t end) {
+    const std::int64_t len = end - begin;
+    const float* grad = shard_grads[0] + begin;
+    float sum[kSweepBlock];
+    if (shard_grads.size() > 1) {
+      tree_sum(shard_grads, begin, end, sum);
+      grad = sum;
+    }
+    if (!all_finite(grad, len)) finite.store(false, std::memory_order_relaxed);
+    optimizer.update_block(c, params, begin, {grad, static_cast<std::size_t>(len)});
+  });
+  return finite.load();
 }
 
 }  // namespace trenchcoat::nn::detail

@@ -1,7 +1,8 @@
 #pragma once
-// The sweeps over parameter-shaped buffers that close a training step: summing the
-// shards' gradients, checking them, applying the optimizer. All are element-wise,
-// split into blocks across the Context's threads; call them inside ctx.run().
+// The sweeps over parameter-shaped buffers that close a training step: checking
+// gradients, summing the shards' gradients and applying the optimizer. All are
+// element-wise, split into blocks across the Context's threads; call them inside
+// ctx.run().
 
 #include <cstdint>
 #include <span>
@@ -11,23 +12,21 @@
 
 namespace trenchcoat::nn::detail {
 
-// Elements per block. Summing 4 shard buffers touches 4 x 8 KiB per block, which
-// stays in L1 while the tree's passes run over it.
-inline constexpr std::int64_t kSweepBlock = 2048;
+// Elements per block of a sweep (a multiple of the tree's own block): 16 KiB of each
+// buffer, so a block's summed gradient is still in L1 when the update reads it.
+inline constexpr std::int64_t kSweepBlock = 4096;
 
 // True when no element of [data, data + n) is NaN or Inf.
 bool all_finite(const float* data, std::int64_t n) noexcept;
 
-// The pairwise tree sum of `buffers` (sharding.hpp) into buffers[0], over `size`
-// elements; returns whether every element of the sum is finite.
-bool reduce_gradients(const Context& ctx, std::span<float* const> buffers, std::int64_t size);
-
-// Whether every element of `grads` is finite (the op-parallel step has no reduction
-// to fold the check into).
+// Whether every element of `grads` is finite, checked in parallel blocks.
 bool gradients_finite(const Context& ctx, std::span<const float> grads);
 
-// One optimizer step over the whole buffer.
-void apply_update(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
-                  std::span<const float> grads);
+// One optimizer step whose gradient is the tree sum (sharding.hpp) of `shard_grads`:
+// each block is summed into an L1 scratch and updated from there, so the summed
+// gradient is never written to memory. Returns false, after the update, if a sum
+// was NaN or Inf (possible only when finite shard gradients overflow when added).
+bool reduce_and_update(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                       std::span<float> params, std::span<const float* const> shard_grads);
 
 }  // namespace trenchcoat::nn::detail

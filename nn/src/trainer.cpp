@@ -77,6 +77,34 @@ struct Trainer::Impl {
   std::vector<std::int64_t> order;     // this epoch's sample order
   std::int64_t order_epoch = -1;
 
+  // The dataset last checked, so that calling train_epoch() once per step (as a
+  // progress loop or a benchmark may) does not re-read every label each time.
+  struct DatasetKey {
+    const float* x = nullptr;
+    const std::int32_t* labels = nullptr;
+    std::int64_t samples = 0, features = 0;
+    std::int32_t classes = 0;
+    bool operator==(const DatasetKey&) const = default;
+  } checked;
+
+  void check_dataset(const Dataset& data) {
+    const DatasetKey key{data.x.data(), data.labels.data(), data.samples, data.features, data.classes};
+    if (key == checked) return;
+    if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
+    checker->check_dataset(data);
+    if (data.is_classification()) {
+      // The loss kernel would reject a bad label too, but from inside a worker
+      // thread in the middle of an epoch; checking here fails before any step.
+      for (std::size_t i = 0; i < data.labels.size(); ++i) {
+        if (data.labels[i] < 0 || data.labels[i] >= data.classes) {
+          throw std::invalid_argument("dataset: label " + std::to_string(data.labels[i]) + " of sample " +
+                                      std::to_string(i) + " is outside [0, " + std::to_string(data.classes) + ")");
+        }
+      }
+    }
+    checked = key;
+  }
+
   std::int64_t batches(std::int64_t samples) const { return (samples + config.batch_size - 1) / config.batch_size; }
 
   double rate(std::int64_t step, std::int64_t samples) const {
@@ -114,8 +142,10 @@ struct Trainer::Impl {
           failure = "the loss is not finite";
         } else if (!result.gradient_finite) {
           failure = "the gradient holds NaN or Inf values";
-        } else {
-          detail::apply_update(self->ctx, self->optimizer, c, self->model.parameters(), self->gradient->gradient());
+        } else if (!self->gradient->apply(self->ctx, self->optimizer, c, self->model.parameters())) {
+          // Finite shard gradients whose sum overflowed: detected only while the
+          // update ran, so (unlike every case above) this step has been applied.
+          failure = "the summed gradient overflowed to Inf (this step was applied; reload the last checkpoint)";
         }
       }
     } call{this, &data, rows, optimizer.coefficients(lr), {}};
@@ -154,18 +184,7 @@ EpochMetrics Trainer::train_epoch(const Dataset& data, const StepCallback& on_st
   if (finished()) {
     throw std::logic_error("the run is finished: all " + std::to_string(m.config.epochs) + " epochs are done");
   }
-  if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
-  m.checker->check_dataset(data);
-  if (data.is_classification()) {
-    // The loss kernel would reject a bad label too, but from inside a worker thread
-    // and mid-epoch; checking here fails before any step is taken.
-    for (std::size_t i = 0; i < data.labels.size(); ++i) {
-      if (data.labels[i] < 0 || data.labels[i] >= data.classes) {
-        throw std::invalid_argument("dataset: label " + std::to_string(data.labels[i]) + " of sample " +
-                                    std::to_string(i) + " is outside [0, " + std::to_string(data.classes) + ")");
-      }
-    }
-  }
+  m.check_dataset(data);
   TrainingProgress& p = m.progress;
   if (p.batch == 0) {
     p.dataset_samples = data.samples;

@@ -74,6 +74,11 @@ class Optimizer {
   // Updates elements [begin, end) of the buffer. Blocks may run concurrently.
   void update(const UpdateCoefficients& c, std::span<float> params, std::span<const float> grads,
               std::int64_t begin, std::int64_t end) noexcept;
+  // The same for elements [begin, begin + grad_block.size()), with their gradient
+  // held apart (grad_block[i] belongs to element begin + i): a reduction can hand
+  // over each block of summed gradients while it is still in L1.
+  void update_block(const UpdateCoefficients& c, std::span<float> params, std::int64_t begin,
+                    std::span<const float> grad_block) noexcept;
   // Call once after every block of a step has been updated.
   void finish_step() noexcept { ++steps_; }
 

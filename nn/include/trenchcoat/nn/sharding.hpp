@@ -38,9 +38,12 @@ std::int64_t shard_count(std::int64_t batch_rows) noexcept;
 // Rows of shard `index` (< shard_count(batch_rows)).
 Shard shard_bounds(std::int64_t batch_rows, std::int64_t index) noexcept;
 
-// The tree sum above over elements [begin, end) of `buffers`, in place: the result
-// is left in buffers[0][begin, end); the others' contents there become partial sums.
-// Elements are independent, so the range can be split into blocks across threads.
+// The tree sum above of elements [begin, end) of `buffers` into out[0, end - begin).
+// `out` may be buffers[0] + begin (summing in place); it must not overlap the others.
+// Elements are independent, so a range can be split into blocks across threads.
+void tree_sum(std::span<const float* const> buffers, std::int64_t begin, std::int64_t end, float* out) noexcept;
+
+// The same, in place: the sum is left in buffers[0][begin, end).
 void pairwise_sum(std::span<float* const> buffers, std::int64_t begin, std::int64_t end) noexcept;
 
 }  // namespace trenchcoat::nn

@@ -86,7 +86,9 @@ struct TrainingState {
 
 // Thrown when a loss or a gradient is NaN or Inf. The step that produced it is not
 // applied: the model and optimizer keep their state from before it (and any
-// checkpoint on disk is untouched).
+// checkpoint on disk is untouched). One case is caught only during the update: shard
+// gradients that are each finite but overflow when summed (|g| near 3e38); the
+// message then says that the step was applied.
 class TrainingDiverged : public std::runtime_error {
  public:
   TrainingDiverged(std::int64_t epoch, std::int64_t batch, std::int64_t global_step, const std::string& what);
