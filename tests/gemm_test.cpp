@@ -148,6 +148,14 @@ TEST_P(GemmVariantTest, PrimesTallSkinnyShortFatAndDeepK) {
   for (const GemmCase& t : cases) expect_matches_reference(variant(), ctx, t);
 }
 
+// More than one cache block in every dimension (MC, KC, NC of every kernel set), so
+// the block loops and the packing buffers' sizes are exercised at their edges.
+TEST_P(GemmVariantTest, SeveralCacheBlocksInEveryDimension) {
+  Context ctx(ContextOptions{.threads = 2});
+  expect_matches_reference(variant(), ctx, GemmCase{.m = 530, .n = 2100, .k = 401, .beta = 0.5f, .bias = true});
+  expect_matches_reference(variant(), ctx, GemmCase{.m = 37, .n = 4200, .k = 70, .ta = Trans::T, .tb = Trans::T});
+}
+
 TEST_P(GemmVariantTest, MlpTrainingShapes) {
   Context ctx(ContextOptions{.threads = 2});
   // 784-128-10 at batch 128: forward (NN), weight gradients (TN), input gradient (NT).

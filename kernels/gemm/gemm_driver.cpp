@@ -54,8 +54,10 @@ void gemm_rectangle(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p,
   const GemmBlocking& bl = ks.blocking;
   const int slot = ctx.current_slot();
   const std::int64_t kc_step = depth_block(p.k, bl.kc);
-  const std::int64_t mc_max = std::min<std::int64_t>(bl.mc, ceil_div(i1 - i0, bl.mr) * bl.mr);
-  const std::int64_t nc_max = std::min<std::int64_t>(bl.nc, ceil_div(j1 - j0, bl.nr) * bl.nr);
+  // Packed blocks hold whole micro-panels: round up after clamping to the block size
+  // (which need not be a multiple of the tile).
+  const std::int64_t mc_max = ceil_div(std::min<std::int64_t>(bl.mc, i1 - i0), bl.mr) * bl.mr;
+  const std::int64_t nc_max = ceil_div(std::min<std::int64_t>(bl.nc, j1 - j0), bl.nr) * bl.nr;
   // B is read once per row panel of A in its block, A once per column panel of B.
   const bool pack_b = p.tb == Trans::T || ceil_div(i1 - i0, bl.mr) >= kPackBMinReuse;
   const bool pack_a = ceil_div(nc_max, bl.nr) >= kPackAMinReuse;
