@@ -127,6 +127,33 @@ TEST(NnDeterminism, DataAndOpParallelAgree) {
   EXPECT_NEAR(accuracy[0], accuracy[1], 0.01);
 }
 
+// Flush-to-zero / denormals-are-zero hold on every thread of a step, not only the
+// calling one: with parameters that are denormal, an update that treats them as
+// zero on one thread and not on another would make the result depend on which
+// thread updated which block.
+TEST(NnDeterminism, DenormalsAreTreatedAlikeOnEveryThread) {
+  const Dataset data = make_blobs(256, 20, 5, 0.6, 4);
+  auto trained = [&](int threads, Strategy strategy) {
+    Context ctx(ContextOptions{.threads = threads});
+    Model m(parse_model_spec("20-300-5", "relu"), 1);
+    for (float& w : m.parameters()) w = 1e-39f;  // denormal
+    TrainerConfig c;
+    c.batch_size = 128;
+    c.strategy = strategy;
+    c.optimizer.kind = OptimizerKind::momentum;
+    Trainer t(ctx, m, c);
+    t.train_epoch(data);
+    return std::vector<float>(m.parameters().begin(), m.parameters().end());
+  };
+  for (Strategy strategy : {Strategy::data_parallel, Strategy::op_parallel}) {
+    const std::vector<float> one = trained(1, strategy);
+    for (int threads : {2, 3}) {
+      EXPECT_TRUE(bit_identical(one, trained(threads, strategy)))
+          << strategy_name(strategy) << " with " << threads << " threads";
+    }
+  }
+}
+
 TEST(NnDeterminism, EvaluationIgnoresThreadCount) {
   const Dataset data = make_mnist_like(1000, 5);
   Model m(parse_model_spec("784-32-10", "relu"), 2);
