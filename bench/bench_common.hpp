@@ -40,6 +40,11 @@ class IterationTimer {
 void set_flop_counters(benchmark::State& state, const IterationTimer& timer, double flops_per_iteration,
                        int threads, Isa isa);
 
+// Sets GBps (bytes read + written per iteration, over `timed_seconds` for all of
+// state.iterations()) and peak_pct against this machine's streaming bandwidth on
+// `threads` threads (stream_gbps(), measured in this process): for memory-bound kernels.
+void set_byte_counters(benchmark::State& state, double timed_seconds, double bytes_per_iteration, int threads);
+
 // "threads:<T>" suffix, so --benchmark_filter can select by thread count.
 inline std::string threads_suffix(int threads) { return "/threads:" + std::to_string(threads); }
 

@@ -36,6 +36,13 @@ void set_flop_counters(benchmark::State& state, const IterationTimer& timer, dou
   state.counters["isa_peak_pct"] = 100.0 * gflops / fma_peak_gflops(isa, threads);
 }
 
+void set_byte_counters(benchmark::State& state, double timed_seconds, double bytes_per_iteration, int threads) {
+  if (timed_seconds <= 0.0) return;
+  const double gbps = bytes_per_iteration * static_cast<double>(state.iterations()) / timed_seconds * 1e-9;
+  state.counters["GBps"] = gbps;
+  state.counters["peak_pct"] = 100.0 * gbps / stream_gbps(threads);
+}
+
 }  // namespace trenchcoat::bench
 
 namespace {

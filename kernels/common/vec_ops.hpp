@@ -8,7 +8,9 @@
 //   load_partial(p, n, fill)  the first n < width lanes from p, `fill` in the rest,
 //   store_partial(p, n, v)    and their counterpart; neither touches memory past p[n-1]
 //   fma, max, min, select, reduce_max, widen-add into a dacc and its sum dsum
-//   exp, log1p_unit           the transcendental building blocks
+//   exp, log1p_unit, log1p    the transcendental building blocks
+// and, for the SIMD policies only (rows of at most one vector): allmax (the maximum
+// in every lane), sum_lanes, first, count (of a mask), iota, aligned load/store.
 //
 // Loop tails go through load_partial/store_partial and the same arithmetic as the
 // vector bodies, so an element's value never depends on where a vector (or a thread's
@@ -41,6 +43,17 @@
 namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
 
 inline constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// exp's polynomial on |r| <= a = ln2/2: 1 + r + r^2/2 + r^3/6 + r^4/24 + r^5/120 + r^6/720
+// + r^7/5040 with r^7 = a^7 (T7(r/a) + 112 (r/a)^5 - 56 (r/a)^3 + 7 (r/a)) / 64 and the
+// T7 term (|T7| <= 1, so at most a^7/(5040 * 64) = 1.9e-9) dropped.
+inline constexpr double kExpA2 = 0.12011325347955035;  // (ln2/2)^2
+inline constexpr float kExpC1 = static_cast<float>(1.0 + 7.0 * kExpA2 * kExpA2 * kExpA2 / (64.0 * 5040.0));
+inline constexpr float kExpC2 = 0.5f;
+inline constexpr float kExpC3 = static_cast<float>(1.0 / 6.0 - 56.0 * kExpA2 * kExpA2 / (64.0 * 5040.0));
+inline constexpr float kExpC4 = static_cast<float>(1.0 / 24.0);
+inline constexpr float kExpC5 = static_cast<float>(1.0 / 120.0 + 112.0 * kExpA2 / (64.0 * 5040.0));
+inline constexpr float kExpC6 = static_cast<float>(1.0 / 720.0);
 
 // One float at a time with the C library's math: the portable `scalar` variant. The
 // x86-64 baseline has no FMA instruction, so fma() multiplies and adds with two
@@ -100,6 +113,55 @@ struct ArchExtras<xsimd::avx512bw> {
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   }
   static float reduce_max(const vec& v) noexcept { return _mm512_reduce_max_ps(v); }
+  // Butterflies that leave the maximum in every lane: halves, quarters, pairs, lanes.
+  static vec allmax(vec v) noexcept {
+    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+    v = _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
+  }
+  static float sum_lanes(const vec& v) noexcept {
+    const __m512 h = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512 q = _mm512_add_ps(h, _mm512_shuffle_f32x4(h, h, _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m128 x = _mm512_castps512_ps128(q);
+    const __m128 p = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
+  }
+  static float first(const vec& v) noexcept { return _mm512_cvtss_f32(v); }
+  static unsigned bits(const xsimd::batch_bool<float, xsimd::avx512bw>& m) noexcept {
+    return static_cast<unsigned>(static_cast<__mmask16>(m));
+  }
+  // 2^n * p for integral n, with IEEE overflow to inf and underflow to 0 built in.
+  static vec scale_by_pow2(const vec& p, const vec& n) noexcept { return _mm512_scalef_ps(p, n); }
+  static constexpr bool kHasScalef = true;
+  // In place, rows to columns: r[i][j] -> r[j][i]. Per 128-bit lane, pairs of rows
+  // interleave (ps), then pairs of pairs (pd): u[4g + q] holds column 4k + q of rows
+  // 4g..4g+3 in lane k; two rounds of 128-bit shuffles gather the four row groups.
+  static void transpose(vec (&r)[16]) noexcept {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+      const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 2]);
+      const __m512d c = _mm512_castps_pd(t[i + 1]), d = _mm512_castps_pd(t[i + 3]);
+      u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+      u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+      u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+      u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+    }
+    constexpr int kEven = _MM_SHUFFLE(2, 0, 2, 0), kOdd = _MM_SHUFFLE(3, 1, 3, 1);
+    for (int q = 0; q < 4; ++q) {
+      const __m512 v = _mm512_shuffle_f32x4(u[q], u[4 + q], kEven), w = _mm512_shuffle_f32x4(u[q], u[4 + q], kOdd);
+      const __m512 v2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], kEven);
+      const __m512 w2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], kOdd);
+      r[q] = _mm512_shuffle_f32x4(v, v2, kEven);
+      r[8 + q] = _mm512_shuffle_f32x4(v, v2, kOdd);
+      r[4 + q] = _mm512_shuffle_f32x4(w, w2, kEven);
+      r[12 + q] = _mm512_shuffle_f32x4(w, w2, kOdd);
+    }
+  }
   // A fixed order: halves, quarters, then the last pair.
   static double reduce_add(const dvec& v) noexcept {
     const __m512d h = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
@@ -132,6 +194,41 @@ struct ArchExtras<xsimd::fma3<xsimd::avx2>> {
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
   }
+  static vec allmax(vec v) noexcept {
+    v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_max_ps(v, _mm256_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_max_ps(v, _mm256_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
+  }
+  static float sum_lanes(const vec& v) noexcept {
+    const __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 p = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
+  }
+  static float first(const vec& v) noexcept { return _mm256_cvtss_f32(v); }
+  static unsigned bits(const xsimd::batch_bool<float, xsimd::fma3<xsimd::avx2>>& m) noexcept {
+    return static_cast<unsigned>(_mm256_movemask_ps(static_cast<__m256>(m)));
+  }
+  static vec scale_by_pow2(const vec& p, const vec&) noexcept { return p; }  // unused: kHasScalef
+  static constexpr bool kHasScalef = false;
+  // In place, rows to columns (8 x 8): interleave pairs of rows, then pairs of pairs,
+  // then swap 128-bit halves.
+  static void transpose(vec (&r)[8]) noexcept {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+      u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int q = 0; q < 4; ++q) {
+      r[q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x20);
+      r[4 + q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x31);
+    }
+  }
   static double reduce_add(const dvec& v) noexcept {
     const __m128d p = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(p, _mm_unpackhi_pd(p, p)));
@@ -162,6 +259,19 @@ struct XsimdOps {
   static vec abs(const vec& a) noexcept { return xsimd::abs(a); }
   static vec select(const mask& m, const vec& a, const vec& b) noexcept { return xsimd::select(m, a, b); }
   static float reduce_max(const vec& v) noexcept { return X::reduce_max(v); }
+  static vec allmax(const vec& v) noexcept { return X::allmax(v); }
+  // Sum of the lanes in a fixed order (a tree: halves, quarters, ...).
+  static float sum_lanes(const vec& v) noexcept { return X::sum_lanes(v); }
+  static float first(const vec& v) noexcept { return X::first(v); }
+  static unsigned bits(const mask& m) noexcept { return X::bits(m); }
+  static void transpose(vec (&r)[width]) noexcept { X::transpose(r); }
+  static vec load(const float* p) noexcept { return vec::load_aligned(p); }
+  static void store(float* p, const vec& v) noexcept { v.store_aligned(p); }
+  // 0, 1, 2, ... in the lanes.
+  static vec iota() noexcept {
+    alignas(64) static constexpr float kLanes[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    return vec::load_aligned(kLanes);
+  }
   static dacc dzero() noexcept { return {dvec(0.0), dvec(0.0)}; }
   static void widen_add(dacc& acc, const vec& v) noexcept {
     acc.lo += X::widen_lo(v);
@@ -173,16 +283,24 @@ struct XsimdOps {
     acc.hi = xsimd::fma(hi, hi, acc.hi);
   }
   static double dsum(const dacc& a) noexcept { return X::reduce_add(a.lo + a.hi); }
+  static dacc dsub(const dacc& a, const dacc& b) noexcept { return {a.lo - b.lo, a.hi - b.hi}; }
+  // Lane i of the widened vector to p[i] (p holds width doubles, 64-byte aligned).
+  static void dstore(double* p, const dacc& a) noexcept {
+    a.lo.store_aligned(p);
+    a.hi.store_aligned(p + width / 2);
+  }
 
-  // e^x with a relative error of about 1 ulp on [-87.33, 88.37]: x = n ln2 + r with
-  // |r| <= ln2/2 (Cody-Waite, ln2 split so that n * ln2_hi is exact), e^r by its
-  // degree-7 Taylor polynomial (truncation error r^8/8! < 5e-9 relative), times 2^n
-  // built in the exponent field. Below -87.33 the result would be denormal, and the
-  // kernels run with flush-to-zero, so it is 0; above 88.37 it is +inf (slightly
-  // early: e^88.72 is the largest float, and no formula here needs that last stretch).
-  // The clamp is written max(lo, x) so a NaN x falls through and comes out NaN.
+  // e^x to about 1 ulp: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split so
+  // that n * ln2_hi is exact), e^r by a degree-6 polynomial, times 2^n. The polynomial
+  // is the degree-7 Taylor series with its r^7 term economised (Chebyshev T7 on
+  // [-ln2/2, ln2/2] folded into r^5, r^3, r): error below 1e-8 relative, one FMA less.
+  // With AVX-512 the scaling is vscalefps, which gets overflow (+inf) and underflow (0)
+  // right by itself; otherwise 2^n is built in the exponent field, valid for x in
+  // [-87.33, 88.37], with 0 below and +inf above (slightly early: e^88.72 is the
+  // largest float; no formula here needs that stretch). The clamp is written
+  // max(lo, x) so a NaN x falls through and comes out NaN.
   static vec exp(const vec& x) noexcept {
-    const vec lo(-87.336544f), hi(88.376266f);
+    const vec lo(X::kHasScalef ? -104.0f : -87.336544f), hi(X::kHasScalef ? 89.0f : 88.376266f);
     const vec xc = xsimd::min(hi, xsimd::max(lo, x));
     // 1.5 * 2^23: adding it rounds to an integer and leaves n in the low mantissa bits.
     const vec shifter(12582912.0f);
@@ -190,19 +308,22 @@ struct XsimdOps {
     const vec n = t - shifter;
     vec r = xsimd::fnma(n, vec(0.693359375f), xc);
     r = xsimd::fnma(n, vec(-2.12194440e-4f), r);
-    vec p = vec(1.0f / 5040.0f);
-    p = xsimd::fma(p, r, vec(1.0f / 720.0f));
-    p = xsimd::fma(p, r, vec(1.0f / 120.0f));
-    p = xsimd::fma(p, r, vec(1.0f / 24.0f));
-    p = xsimd::fma(p, r, vec(1.0f / 6.0f));
-    p = xsimd::fma(p, r, vec(0.5f));
+    vec p = vec(kExpC6);
+    p = xsimd::fma(p, r, vec(kExpC5));
+    p = xsimd::fma(p, r, vec(kExpC4));
+    p = xsimd::fma(p, r, vec(kExpC3));
+    p = xsimd::fma(p, r, vec(kExpC2));
+    p = xsimd::fma(p, r, vec(kExpC1));
     p = xsimd::fma(p, r, vec(1.0f));
-    p = xsimd::fma(p, r, vec(1.0f));
-    // bits(t) = bits(shifter) + n, and bits(shifter) << 23 vanishes mod 2^32.
-    const ivec e = (xsimd::bitwise_cast<ivec>(t) << 23) + ivec(127 << 23);
-    vec y = p * xsimd::bitwise_cast<vec>(e);
-    y = xsimd::select(x < lo, vec(0.0f), y);
-    return xsimd::select(x > hi, vec(kInf), y);
+    if constexpr (X::kHasScalef) {
+      return X::scale_by_pow2(p, n);
+    } else {
+      // bits(t) = bits(shifter) + n, and bits(shifter) << 23 vanishes mod 2^32.
+      const ivec e = (xsimd::bitwise_cast<ivec>(t) << 23) + ivec(127 << 23);
+      vec y = p * xsimd::bitwise_cast<vec>(e);
+      y = xsimd::select(x < lo, vec(0.0f), y);
+      return xsimd::select(x > hi, vec(kInf), y);
+    }
   }
 
   // log(1 + t) for t in [0, 1]. u = 1 + t rounds, so log(u) is scaled by t / (u - 1)
@@ -227,6 +348,29 @@ struct XsimdOps {
     const vec log_u = xsimd::fma(k, vec(0.693359375f), xsimd::fma(two_z, s, k * vec(-2.12194440e-4f)));
     const mask exact = u == vec(1.0f);
     return xsimd::select(exact, t, log_u * (t / (u - vec(1.0f))));
+  }
+
+  // log(1 + t) for any t >= 0, +inf and NaN included. u = 1 + t rounds; log(u) comes
+  // from u's exponent k and mantissa m in [0.707, 1.414) (the same atanh series as
+  // above), and the rounding of u is undone to first order: log1p(t) = log(u) +
+  // (t - (u - 1)) / u. About 2 ulp relative, for small t too.
+  static vec log1p(const vec& t) noexcept {
+    const vec one(1.0f);
+    const vec u = one + t;
+    const ivec bits = xsimd::bitwise_cast<ivec>(u);
+    const ivec k = (bits - ivec(0x3F3504F3)) >> 23;  // 0x3F3504F3 = sqrt(1/2)
+    const vec m = xsimd::bitwise_cast<vec>(bits - (k << 23));
+    const vec kf = xsimd::to_float(k);
+    const vec z = (m - one) / (m + one);
+    const vec z2 = z * z;
+    vec s = vec(1.0f / 9.0f);
+    s = xsimd::fma(s, z2, vec(1.0f / 7.0f));
+    s = xsimd::fma(s, z2, vec(1.0f / 5.0f));
+    s = xsimd::fma(s, z2, vec(1.0f / 3.0f));
+    s = xsimd::fma(s, z2, one);
+    const vec log_u = xsimd::fma(kf, vec(0.693359375f), xsimd::fma(z + z, s, kf * vec(-2.12194440e-4f)));
+    const vec r = log_u + (t - (u - one)) / u;
+    return xsimd::select(t == vec(kInf), t, xsimd::select(t != t, t, r));
   }
 };
 

@@ -43,21 +43,6 @@ struct XentRow {
   // of the other terms: p - 1 in float would cancel as p -> 1.
   static double row(const float* x, std::int64_t n, std::int32_t label, float* g, float scale) {
     const double x_label = x[label];  // read before g, which may be x, is written
-    if (R::fits_one_vector(n)) {
-      const vec v = R::load_short(x, n);
-      const float m = V::reduce_max(v);
-      if (m == kInf) return saturated(x, n, label, g, scale);
-      const vec e = V::exp(v - V::broadcast(m));
-      const double s = R::sum_one(e);
-      if (g != nullptr) {
-        alignas(64) float lanes[W];
-        V::storeu(lanes, e);
-        const double inv = 1.0 / s;
-        R::store_short(g, n, e * V::broadcast(static_cast<float>(scale * inv)));
-        g[label] = static_cast<float>(-(s - lanes[label]) * inv * scale);
-      }
-      return std::log(s) - (x_label - static_cast<double>(m));
-    }
     const float m = R::max(x, n);
     if (m == kInf) return saturated(x, n, label, g, scale);
     if (g == nullptr) return std::log(R::template exp_sum<false>(x, n, m, nullptr)) - (x_label - static_cast<double>(m));
@@ -69,11 +54,65 @@ struct XentRow {
     g[label] = static_cast<float>(-(s - e_label) * inv * scale);
     return std::log(s) - (x_label - static_cast<double>(m));
   }
+
+  // Rows of at most one vector, W at a time, transposed (see SoftmaxRow::Block): the
+  // loss is log1p(t) - (x[label] - m), t = s - 1, and the gradient's label entry is
+  // -(t + (1 - e[label])) / s * scale: neither cancels. Label-dependent values are
+  // picked column by column with lane masks (label == j), so nothing is gathered.
+  static double narrow(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
+                       std::int64_t g_stride, std::int64_t rows, std::int64_t n, float scale, double* row_loss) {
+    using dacc = typename V::dacc;
+    typename R::Block b;
+    alignas(64) float lab[W];
+    alignas(64) double loss[W];
+    double total = 0.0;
+    for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
+      const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
+      const float* xb = x + r0 * x_stride;
+      for (int i = 0; i < W; ++i) lab[i] = i < nb ? static_cast<float>(labels[r0 + i]) : -1.0f;
+      const vec label = V::load(lab);
+      R::load_block(xb, x_stride, nb, n, b);
+      vec x_label = V::broadcast(0.0f);
+      for (std::int64_t j = 0; j < n; ++j) x_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], x_label);
+      R::template block_stats<false>(n, b);
+      // loss = log1p(t) - (x[label] - m), formed in double lane by lane.
+      const vec ls = V::log1p(b.t);
+      dacc l = V::dzero(), xl = V::dzero(), m = V::dzero();
+      V::widen_add(l, ls);
+      V::widen_add(xl, x_label);
+      V::widen_add(m, b.m);
+      V::dstore(loss, V::dsub(l, V::dsub(xl, m)));
+      if (g != nullptr) {
+        const vec k = V::broadcast(scale) / (V::broadcast(1.0f) + b.t);
+        vec e_label = V::broadcast(0.0f);
+        for (std::int64_t j = 0; j < n; ++j) e_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], e_label);
+        const vec g_label = V::broadcast(0.0f) - (b.t + (V::broadcast(1.0f) - e_label)) * k;
+        for (std::int64_t j = 0; j < n; ++j) {
+          b.c[j] = V::select(label == V::broadcast(static_cast<float>(j)), g_label, b.c[j] * k);
+        }
+        R::store_block(g + r0 * g_stride, g_stride, nb, n, b);
+      }
+      for (int i = 0; i < nb; ++i) {
+        const std::int64_t r = r0 + i;
+        const double li = ((b.saturated >> i) & 1u) != 0
+                              ? saturated(xb + i * x_stride, n, labels[r], g == nullptr ? nullptr : g + r * g_stride, scale)
+                              : loss[i];
+        if (row_loss != nullptr) row_loss[r] = li;
+        total += li;
+      }
+    }
+    return total;
+  }
 };
 
 template <class V>
 double xent_rows(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g, std::int64_t g_stride,
                  std::int64_t rows, std::int64_t cols, float scale, double* row_loss) {
+  if constexpr (V::width > 1) {
+    if (SoftmaxRow<V>::fits_one_vector(cols)) {
+      return XentRow<V>::narrow(x, x_stride, labels, g, g_stride, rows, cols, scale, row_loss);
+    }
+  }
   double total = 0.0;
   for (std::int64_t r = 0; r < rows; ++r) {
     const double loss = XentRow<V>::row(x + r * x_stride, cols, labels[r], g == nullptr ? nullptr : g + r * g_stride,

@@ -11,6 +11,12 @@ namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
 template <class V, bool Log>
 void softmax_rows(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride, std::int64_t rows,
                   std::int64_t cols) {
+  if constexpr (V::width > 1) {
+    if (SoftmaxRow<V>::fits_one_vector(cols)) {
+      SoftmaxRow<V>::softmax_narrow(x, x_stride, y, y_stride, rows, cols, Log);
+      return;
+    }
+  }
   for (std::int64_t r = 0; r < rows; ++r) {
     if constexpr (Log) SoftmaxRow<V>::log_softmax(x + r * x_stride, y + r * y_stride, cols);
     else SoftmaxRow<V>::softmax(x + r * x_stride, y + r * y_stride, cols);

@@ -37,11 +37,6 @@ struct SoftmaxRow {
     if (n == W) V::storeu(y, v);
     else V::store_partial(y, static_cast<int>(n), v);
   }
-  static double sum_one(const vec& e) noexcept {
-    dacc a = V::dzero();
-    V::widen_add(a, e);
-    return V::dsum(a);
-  }
 
   static float max(const float* x, std::int64_t n) noexcept {
     vec m0 = V::broadcast(-kInf), m1 = m0;
@@ -118,14 +113,6 @@ struct SoftmaxRow {
 
   static void softmax(const float* x, float* y, std::int64_t n) noexcept {
     if (n == 0) return;
-    if (fits_one_vector(n)) {
-      const vec v = load_short(x, n);
-      const float m = V::reduce_max(v);
-      if (m == kInf) return saturated(x, y, n, false);
-      const vec e = V::exp(v - V::broadcast(m));
-      store_short(y, n, e * V::broadcast(static_cast<float>(1.0 / sum_one(e))));
-      return;
-    }
     const float m = max(x, n);
     if (m == kInf) return saturated(x, y, n, false);
     const double s = exp_sum<true>(x, n, m, y);
@@ -137,20 +124,91 @@ struct SoftmaxRow {
   // never cancels, and x - m is exact near the maximum where the result is small.
   static void log_softmax(const float* x, float* y, std::int64_t n) noexcept {
     if (n == 0) return;
-    if (fits_one_vector(n)) {
-      const vec v = load_short(x, n);
-      const float m = V::reduce_max(v);
-      if (m == kInf) return saturated(x, y, n, true);
-      const vec d = v - V::broadcast(m);
-      const float ls = static_cast<float>(std::log(sum_one(V::exp(d))));
-      store_short(y, n, d - V::broadcast(ls));
-      return;
-    }
     const float m = max(x, n);
     if (m == kInf) return saturated(x, y, n, true);
     const vec mv = V::broadcast(m);
     const vec ls = V::broadcast(static_cast<float>(std::log(exp_sum<false>(x, n, m, nullptr))));
     map(x, y, n, [&](const vec& a) { return (a - mv) - ls; });
+  }
+
+  // ---- narrow rows (n <= W): blocks of W rows, transposed ---------------------------
+  //
+  // One row per vector leaves the per-row reductions horizontal (a chain of shuffles
+  // per row) and the division and log scalar: latency-bound, about 40 cycles a row.
+  // Instead W rows are loaded and transposed in registers, so that vector j holds
+  // column j of the block: the row maxima and sums become lane-wise operations over n
+  // vectors, exp runs on full vectors, and one vector division or log1p serves W rows.
+  // Every lane (row) goes through the same arithmetic wherever the block starts, so
+  // results do not depend on how rows are split between threads.
+  //
+  // The sum is kept as t = s - 1: the terms strictly below the row maximum, added as a
+  // pairwise tree over the columns, plus (ties - 1) for the extra entries equal to the
+  // maximum (each exactly exp(0) = 1). log(s) = log1p(t) then keeps its relative
+  // accuracy when the row is nearly one-hot, where a float s = 1 + small would not.
+  struct Block {
+    vec c[W];          // columns: x, then exp(x - m) or x - m
+    vec m, t;          // per lane (row): maximum, s - 1
+    unsigned saturated;  // rows whose maximum is +inf (handled by saturated())
+  };
+
+  static void load_block(const float* x, std::int64_t stride, int rows, std::int64_t n, Block& b) noexcept {
+    for (int i = 0; i < W; ++i) b.c[i] = i < rows ? load_short(x + i * stride, n) : V::broadcast(0.0f);
+    V::transpose(b.c);
+  }
+
+  static void store_block(float* y, std::int64_t stride, int rows, std::int64_t n, Block& b) noexcept {
+    V::transpose(b.c);
+    for (int i = 0; i < rows; ++i) {
+      if (((b.saturated >> i) & 1u) == 0) store_short(y + i * stride, n, b.c[i]);
+    }
+  }
+
+  // Column j of the block holds x; afterwards exp(x - m) (or x - m with KeepD).
+  template <bool KeepD>
+  static void block_stats(std::int64_t n, Block& b) noexcept {
+    const vec zero = V::broadcast(0.0f), one = V::broadcast(1.0f);
+    vec m = b.c[0];
+    for (std::int64_t j = 1; j < n; ++j) m = V::max(m, b.c[j]);
+    b.m = m;
+    b.saturated = V::bits(m == V::broadcast(kInf));
+    vec below[W];
+    vec ties = zero;
+    for (std::int64_t j = 0; j < n; ++j) {
+      const vec d = b.c[j] - m;
+      const vec e = V::exp(d);
+      const auto top = d == zero;
+      below[j] = V::select(top, zero, e);
+      ties = ties + V::select(top, one, zero);
+      b.c[j] = KeepD ? d : e;
+    }
+    for (std::int64_t step = 1; step < n; step *= 2) {
+      for (std::int64_t j = 0; j + step < n; j += 2 * step) below[j] = below[j] + below[j + step];
+    }
+    b.t = below[0] + (ties - one);
+  }
+
+  static void softmax_narrow(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
+                             std::int64_t rows, std::int64_t n, bool log) noexcept {
+    Block b;
+    for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
+      const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
+      const float* xb = x + r0 * x_stride;
+      float* yb = y + r0 * y_stride;
+      load_block(xb, x_stride, nb, n, b);
+      if (log) {
+        block_stats<true>(n, b);
+        const vec ls = V::log1p(b.t);
+        for (std::int64_t j = 0; j < n; ++j) b.c[j] = b.c[j] - ls;
+      } else {
+        block_stats<false>(n, b);
+        const vec inv = V::broadcast(1.0f) / (V::broadcast(1.0f) + b.t);
+        for (std::int64_t j = 0; j < n; ++j) b.c[j] = b.c[j] * inv;
+      }
+      store_block(yb, y_stride, nb, n, b);
+      for (int i = 0; i < nb; ++i) {
+        if ((b.saturated >> i) & 1u) saturated(xb + i * x_stride, yb + i * y_stride, n, log);
+      }
+    }
   }
 };
 
