@@ -8,13 +8,11 @@
 // same micro-kernel arithmetic whatever rectangle it lands in, so the result does
 // not depend on the number of threads.
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/partitioner.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 
+#include "common/parallel.hpp"
 #include "gemm_kernel_set.hpp"
 
 namespace trenchcoat::detail {
@@ -117,18 +115,13 @@ void run_gemv(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p) {
   const std::int64_t outputs = p.m == 1 ? p.n : p.m;
   const std::int64_t elements = outputs * p.k;
   if (ctx.threads() == 1 || elements < kGemvParallelMinElements || outputs < 64) {
-    ctx.run([&] { ks.gemv(p, 0, outputs); });
+    run_here([&] { ks.gemv(p, 0, outputs); });
     return;
   }
   // Chunks of 64 outputs: aligned, and never a reason for a different summation order.
   const std::int64_t chunks = ceil_div(outputs, 64);
-  ctx.run([&] {
-    oneapi::tbb::parallel_for(
-        oneapi::tbb::blocked_range<std::int64_t>(0, chunks, 1),
-        [&](const oneapi::tbb::blocked_range<std::int64_t>& r) {
-          ks.gemv(p, r.begin() * 64, std::min(outputs, r.end() * 64));
-        },
-        oneapi::tbb::auto_partitioner());
+  run_tasks(ctx, chunks, [&](std::int64_t first, std::int64_t last) {
+    ks.gemv(p, first * 64, std::min(outputs, last * 64));
   });
 }
 
@@ -158,21 +151,17 @@ void run_tiled_gemm(const GemmKernelSet& ks, Context& ctx, const GemmProblem& p)
   }
   const std::int64_t flops = 2 * p.m * p.n * p.k;
   if (ctx.threads() == 1 || flops < kParallelMinFlops) {
-    ctx.run([&] { gemm_rectangle(ks, ctx, p, 0, p.m, 0, p.n); });
+    run_here([&] { gemm_rectangle(ks, ctx, p, 0, p.m, 0, p.n); });
     return;
   }
   const Grid g = choose_grid(ks.blocking, p, ctx.threads());
   const std::int64_t tasks = g.tasks_m * g.tasks_n;
-  ctx.run([&] {
-    oneapi::tbb::parallel_for(
-        std::int64_t{0}, tasks,
-        [&](std::int64_t t) {
-          const std::int64_t i0 = (t / g.tasks_n) * g.step_m;
-          const std::int64_t j0 = (t % g.tasks_n) * g.step_n;
-          gemm_rectangle(ks, ctx, p, i0, std::min(p.m, i0 + g.step_m), j0,
-                         std::min(p.n, j0 + g.step_n));
-        },
-        oneapi::tbb::simple_partitioner());
+  run_tasks(ctx, tasks, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t t = first; t < last; ++t) {
+      const std::int64_t i0 = (t / g.tasks_n) * g.step_m;
+      const std::int64_t j0 = (t % g.tasks_n) * g.step_n;
+      gemm_rectangle(ks, ctx, p, i0, std::min(p.m, i0 + g.step_m), j0, std::min(p.n, j0 + g.step_n));
+    }
   });
 }
 
