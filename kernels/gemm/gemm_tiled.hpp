@@ -119,53 +119,10 @@ struct TileArgs {
   int nr;             // valid columns (<= NVX * W); fewer means a partial last vector
 };
 
-// C = alpha*acc + beta*C (first depth block) or C + alpha*acc (later ones), then on
-// the last block + bias and the activation. A partial last vector goes through a
-// padded copy so that the same vector arithmetic produces it.
-template <class V, int M, int NVX>
-void store_tile(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u, const float* out) {
-  using vec = typename V::type;
-  constexpr int W = V::width;
-  constexpr int NR = NVX * W;
-  const vec alpha = V::broadcast(p.alpha);
-  const bool read_c = !u.first || p.beta != 0.0f;
-  const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
-  const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
-  const float* bias = u.last ? t.bias : nullptr;
-  auto finish = [&](const float* acc, const float* c_in, const float* bias_in) {
-    vec x = V::mul(V::load(acc), alpha);
-    if (read_c) x = V::fma(beta, V::loadu(c_in), x);
-    if (bias_in != nullptr) x = V::add(x, V::loadu(bias_in));
-    if (relu) x = V::max(x, V::zero());
-    return x;
-  };
-  const int full_vectors = t.nr / W;
-  const int tail = t.nr - full_vectors * W;
-  alignas(64) float c_tmp[W];
-  alignas(64) float bias_tmp[W];
-  if (tail != 0 && bias != nullptr) {
-    for (int col = 0; col < W; ++col) bias_tmp[col] = col < tail ? bias[full_vectors * W + col] : 0.0f;
-  }
-  for (int r = 0; r < M; ++r) {
-    float* crow = t.c + r * t.ldc;
-    const float* orow = out + r * NR;
-    for (int v = 0; v < full_vectors; ++v) {
-      V::storeu(crow + v * W, finish(orow + v * W, crow + v * W, bias != nullptr ? bias + v * W : nullptr));
-    }
-    if (tail != 0) {
-      const int v = full_vectors;
-      for (int col = 0; col < W; ++col) c_tmp[col] = (read_c && col < tail) ? crow[v * W + col] : 0.0f;
-      V::storeu(c_tmp, finish(orow + v * W, c_tmp, bias != nullptr ? bias_tmp : nullptr));
-      std::memcpy(crow + v * W, c_tmp, sizeof(float) * static_cast<std::size_t>(tail));
-    }
-  }
-}
-
 template <class V, int M, int NVX, bool kUnitRows>
 void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
   using vec = typename V::type;
   constexpr int W = V::width;
-  constexpr int NR = NVX * W;
   // C is touched once per tile, after kc depth steps: fetch its lines now so the
   // misses overlap with the FMAs instead of stalling the stores.
   for (int r = 0; r < M; ++r) {
@@ -194,37 +151,33 @@ void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
     b += t.bs;
   }
 
-  if (t.nr == NR) {
-    // Full tile: the epilogue straight from the registers.
-    const vec alpha = V::broadcast(p.alpha);
-    const bool read_c = !u.first || p.beta != 0.0f;
-    const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
-    const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
-    const float* bias = u.last ? t.bias : nullptr;
+  // C = alpha*acc + beta*C (first depth block) or C + alpha*acc (later ones), then
+  // on the last block + bias and the activation, straight from the registers. A
+  // partial last vector (nr not a multiple of W) is loaded and stored under a mask,
+  // with the same arithmetic on every lane.
+  const vec alpha = V::broadcast(p.alpha);
+  const bool read_c = !u.first || p.beta != 0.0f;
+  const vec beta = V::broadcast(u.first ? p.beta : 1.0f);
+  const bool relu = u.last && p.epilogue.activation == EpilogueActivation::relu;
+  const float* bias = u.last ? t.bias : nullptr;
+  const int tail = t.nr - (NVX - 1) * W;  // valid lanes of the last vector, 1..W
 #pragma GCC unroll 64
-    for (int r = 0; r < M; ++r) {
-      float* crow = t.c + r * t.ldc;
+  for (int r = 0; r < M; ++r) {
+    float* crow = t.c + r * t.ldc;
 #pragma GCC unroll 8
-      for (int v = 0; v < NVX; ++v) {
-        vec x = V::mul(acc[r][v], alpha);
-        if (read_c) x = V::fma(beta, V::loadu(crow + v * W), x);
-        if (bias != nullptr) x = V::add(x, V::loadu(bias + v * W));
-        if (relu) x = V::max(x, V::zero());
+    for (int v = 0; v < NVX; ++v) {
+      const bool partial = v == NVX - 1 && tail != W;
+      vec x = V::mul(acc[r][v], alpha);
+      if (read_c) x = V::fma(beta, partial ? V::loadu_partial(crow + v * W, tail) : V::loadu(crow + v * W), x);
+      if (bias != nullptr) x = V::add(x, partial ? V::loadu_partial(bias + v * W, tail) : V::loadu(bias + v * W));
+      if (relu) x = V::max(x, V::zero());
+      if (partial) {
+        V::storeu_partial(crow + v * W, x, tail);
+      } else {
         V::storeu(crow + v * W, x);
       }
     }
-    return;
   }
-  // The accumulators go through an aligned stack tile: it keeps the epilogue's
-  // values from competing for registers with the loop above (GCC otherwise spills an
-  // accumulator inside it), and costs M * NVX stores and loads per kc * M * NVX FMAs.
-  alignas(64) float out[M][NR];
-#pragma GCC unroll 64
-  for (int r = 0; r < M; ++r) {
-#pragma GCC unroll 8
-    for (int v = 0; v < NVX; ++v) V::store(&out[r][v * W], acc[r][v]);
-  }
-  store_tile<V, M, NVX>(p, t, u, &out[0][0]);
 }
 
 using TileFn = void (*)(const GemmProblem&, const TileArgs&, GemmBlockUpdate);

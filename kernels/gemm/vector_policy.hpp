@@ -11,6 +11,8 @@
 #endif
 
 #if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+#include <immintrin.h>
+
 #include <xsimd/xsimd.hpp>
 #endif
 
@@ -34,6 +36,29 @@ struct XsimdVec {
   static float sum(const type& a) noexcept { return xsimd::hadd(a); }
   // Scalar counterpart of fma(), for loop tails: fused, like the vector one.
   static float fmas(float a, float b, float c) noexcept { return std::fma(a, b, c); }
+
+  // The first n lanes (0 < n <= width) of p; the others read as 0 and are never
+  // touched in memory, so a partial vector at the end of a row is safe.
+  static type loadu_partial(const float* p, int n) noexcept {
+    if constexpr (width == 16) {
+      return type(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p));
+    } else {
+      return type(_mm256_maskload_ps(p, lane_mask(n)));
+    }
+  }
+  static void storeu_partial(float* p, const type& v, int n) noexcept {
+    if constexpr (width == 16) {
+      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
+    } else {
+      _mm256_maskstore_ps(p, lane_mask(n), v);
+    }
+  }
+
+ private:
+  // AVX2 masks are vectors: lane i is enabled when its sign bit is set.
+  static __m256i lane_mask(int n) noexcept {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
 };
 #endif
 
@@ -89,6 +114,14 @@ struct ArrayVec {
     return s;
   }
   static float fmas(float a, float b, float c) noexcept { return a * b + c; }
+  static type loadu_partial(const float* p, int n) noexcept {
+    type r = zero();
+    for (int i = 0; i < n; ++i) r.v[i] = p[i];
+    return r;
+  }
+  static void storeu_partial(float* p, const type& x, int n) noexcept {
+    for (int i = 0; i < n; ++i) p[i] = x.v[i];
+  }
 };
 
 }  // namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS
