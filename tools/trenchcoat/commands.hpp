@@ -10,5 +10,8 @@ namespace trenchcoat::cli {
 using Runner = std::function<int()>;
 
 Runner add_kernels_command(CLI::App& app);
+Runner add_train_command(CLI::App& app);
+Runner add_eval_command(CLI::App& app);
+Runner add_predict_command(CLI::App& app);
 
 }  // namespace trenchcoat::cli

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   std::map<const CLI::App*, Runner> runners;
   auto add = [&](Runner r) { runners[app.get_subcommands({}).back()] = std::move(r); };
   add(add_kernels_command(app));
+  add(add_train_command(app));
+  add(add_eval_command(app));
+  add(add_predict_command(app));
 
   try {
     app.parse(argc, argv);
