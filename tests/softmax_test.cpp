@@ -157,6 +157,27 @@ TEST_P(SoftmaxVariantTest, DenseSweepOfWidthsAndSpreads) {
   }
 }
 
+// Rows of at most one vector take the transposed-block path: every width from 1 to
+// 17, 100 rows each (several blocks and a partial one), ties included (integers).
+TEST_P(SoftmaxVariantTest, DenseSweepOfNarrowRows) {
+  std::mt19937 gen(777);
+  for (bool log : {false, true}) {
+    double worst = 0.0;
+    for (std::int64_t cols = 1; cols <= 17; ++cols) {
+      for (float spread : {0.0f, 0.5f, 3.0f, 12.0f, 40.0f}) {
+        const std::int64_t rows = 100;
+        std::normal_distribution<float> dist(0.0f, spread);
+        std::vector<float> in(static_cast<std::size_t>(rows * cols));
+        for (float& v : in) v = spread == 0.0f ? static_cast<float>(gen() % 3) : dist(gen);
+        worst = std::max(worst, compare(log, in, rows, cols, cols % 3, cols % 2));
+        if (HasFailure()) return;
+      }
+    }
+    std::cout << "[ measured ] " << variant().info.name << " " << op_name(log) << " narrow rows worst error " << worst
+              << " of the allowance (1e-6 rel / 1e-7 abs)\n";
+  }
+}
+
 // The documented results for awkward rows, each checked short (one vector) and long
 // (padded to 100 columns with -inf, which take no probability) against the
 // reference, plus the explicit values.

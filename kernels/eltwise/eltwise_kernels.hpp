@@ -173,9 +173,41 @@ void backward(ActivationParams act, const float* in, const float* dy, float* dx,
   }
 }
 
+// Dense rows narrower than two vectors: row by row, each row's masked tail store
+// overlaps the vector the next row's load reads, and the CPU stalls on the store
+// forwarding (measured: 128x10 took 3.5x as long as 128 rows of 10 in a stride of 16).
+// Such a matrix is one flat array instead, with the bias repeating every `cols`
+// elements: the pattern of lcm(cols, W) elements is built once. Same additions, so
+// the same bits as the row-by-row path.
+template <class V>
+bool bias_add_flat(float* y, std::int64_t stride, std::int64_t rows, std::int64_t cols, const float* bias) {
+  constexpr int W = V::width;
+  constexpr int kMaxPatternVectors = 32;
+  if (W == 1 || stride != cols || rows < 2 || cols >= 2 * W) return false;
+  std::int64_t period = cols;
+  while (period % W != 0) period += cols;  // lcm(cols, W)
+  const auto vectors = static_cast<int>(period / W);
+  if (vectors > kMaxPatternVectors) return false;
+  alignas(64) float pattern[kMaxPatternVectors * W];
+  for (std::int64_t i = 0; i < period; ++i) pattern[i] = bias[i % cols];
+  const std::int64_t n = rows * cols;
+  std::int64_t i = 0;
+  int k = 0;
+  for (; i + W <= n; i += W) {
+    V::storeu(y + i, V::loadu(y + i) + V::loadu(pattern + k * W));
+    if (++k == vectors) k = 0;
+  }
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    V::store_partial(y + i, rest, V::load_partial(y + i, rest, 0.0f) + V::loadu(pattern + k * W));
+  }
+  return true;
+}
+
 template <class V>
 void bias_add(float* y, std::int64_t stride, std::int64_t rows, std::int64_t cols, const float* bias) {
   using vec = typename V::vec;
+  if (bias_add_flat<V>(y, stride, rows, cols, bias)) return;
   for (std::int64_t r = 0; r < rows; ++r) {
     float* yr = y + r * stride;
     map2<V>(yr, bias, yr, cols, [](const vec& a, const vec& b) { return a + b; });

@@ -41,12 +41,15 @@ struct XentRow {
   // -log p[label] = log(s) - (x[label] - m), in double. The gradient's label entry
   // is (p - 1) * scale = -(s - e[label]) / s * scale, formed in double from the sum
   // of the other terms: p - 1 in float would cancel as p -> 1.
-  static double row(const float* x, std::int64_t n, std::int32_t label, float* g, float scale) {
+  static double row(const float* x, std::int64_t n, std::int32_t label, float* g, float scale,
+                    const float* next = nullptr, float* next_g = nullptr) {
     const double x_label = x[label];  // read before g, which may be x, is written
     const float m = R::max(x, n);
     if (m == kInf) return saturated(x, n, label, g, scale);
-    if (g == nullptr) return std::log(R::template exp_sum<false>(x, n, m, nullptr)) - (x_label - static_cast<double>(m));
-    const double s = R::template exp_sum<true>(x, n, m, g);
+    if (g == nullptr) {
+      return std::log(R::template exp_sum<false>(x, n, m, nullptr, next)) - (x_label - static_cast<double>(m));
+    }
+    const double s = R::template exp_sum<true>(x, n, m, g, next, next_g);
     const double e_label = g[label];
     const double inv = 1.0 / s;
     const vec k = V::broadcast(static_cast<float>(scale * inv));
@@ -115,8 +118,10 @@ double xent_rows(const float* x, std::int64_t x_stride, const std::int32_t* labe
   }
   double total = 0.0;
   for (std::int64_t r = 0; r < rows; ++r) {
+    const bool more = r + 1 < rows;
     const double loss = XentRow<V>::row(x + r * x_stride, cols, labels[r], g == nullptr ? nullptr : g + r * g_stride,
-                                        scale);
+                                        scale, more ? x + (r + 1) * x_stride : nullptr,
+                                        more && g != nullptr ? g + (r + 1) * g_stride : nullptr);
     if (row_loss != nullptr) row_loss[r] = loss;
     total += loss;
   }

@@ -52,12 +52,26 @@ struct SoftmaxRow {
 
   // Sum over the row of exp(x - m), in double; with Store, e is also written to e_out
   // (which may be x itself). Two accumulators, in a fixed order for a given n.
+  //
+  // `next` / `next_out` (nullable) are the next row's input and output: their cache
+  // lines are prefetched here, so that the memory streams them in while this row is
+  // computed out of L1 (otherwise the memory idles through this sweep and the last).
   template <bool Store>
-  static double exp_sum(const float* x, std::int64_t n, float m, float* e_out) noexcept {
+  static double exp_sum(const float* x, std::int64_t n, float m, float* e_out, const float* next = nullptr,
+                        float* next_out = nullptr) noexcept {
     const vec mv = V::broadcast(m);
     dacc a0 = V::dzero(), a1 = V::dzero();
     std::int64_t i = 0;
     for (; i + 2 * W <= n; i += 2 * W) {
+      if (next != nullptr) {
+        // Two lines of each per step when W = 16 (one every other step when W = 8).
+        __builtin_prefetch(next + i, 0, 3);
+        __builtin_prefetch(next + i + 16, 0, 3);
+        if (next_out != nullptr) {
+          __builtin_prefetch(next_out + i, 1, 3);
+          __builtin_prefetch(next_out + i + 16, 1, 3);
+        }
+      }
       const vec e0 = V::exp(V::loadu(x + i) - mv), e1 = V::exp(V::loadu(x + i + W) - mv);
       if constexpr (Store) {
         V::storeu(e_out + i, e0);
@@ -111,23 +125,25 @@ struct SoftmaxRow {
     for (std::int64_t j = 0; j < n; ++j) y[j] = nan ? kNaN : (x[j] == kInf ? share : rest);
   }
 
-  static void softmax(const float* x, float* y, std::int64_t n) noexcept {
+  static void softmax(const float* x, float* y, std::int64_t n, const float* next = nullptr,
+                      float* next_out = nullptr) noexcept {
     if (n == 0) return;
     const float m = max(x, n);
     if (m == kInf) return saturated(x, y, n, false);
-    const double s = exp_sum<true>(x, n, m, y);
+    const double s = exp_sum<true>(x, n, m, y, next, next_out);
     const vec inv = V::broadcast(static_cast<float>(1.0 / s));
     map(y, y, n, [&](const vec& e) { return e * inv; });
   }
 
   // (x - m) - log(s): both terms are <= 0 and >= 0 respectively, so the difference
   // never cancels, and x - m is exact near the maximum where the result is small.
-  static void log_softmax(const float* x, float* y, std::int64_t n) noexcept {
+  static void log_softmax(const float* x, float* y, std::int64_t n, const float* next = nullptr,
+                          float* next_out = nullptr) noexcept {
     if (n == 0) return;
     const float m = max(x, n);
     if (m == kInf) return saturated(x, y, n, true);
     const vec mv = V::broadcast(m);
-    const vec ls = V::broadcast(static_cast<float>(std::log(exp_sum<false>(x, n, m, nullptr))));
+    const vec ls = V::broadcast(static_cast<float>(std::log(exp_sum<false>(x, n, m, nullptr, next, next_out))));
     map(x, y, n, [&](const vec& a) { return (a - mv) - ls; });
   }
 
