@@ -95,7 +95,8 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--weight-decay", f.weight_decay, "L2 weight decay (decoupled for adamw)")->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--schedule", f.schedule, "learning-rate schedule: constant, step or cosine");
   cmd.add_option("--warmup", f.warmup, "linear warm-up steps")->check(CLI::Range(std::int64_t{0}, kMaxWarmup));
-  cmd.add_option("--seed", f.seed, "seed of the initial weights and the epoch orders");
+  // NonNegativeNumber: CLI11 would otherwise wrap "-1" around to 2^64 - 1.
+  cmd.add_option("--seed", f.seed, "seed of the initial weights and the epoch orders")->check(CLI::NonNegativeNumber);
   cmd.add_option("--strategy", f.strategy, "data (shards of each batch on separate threads) or op (threads inside each kernel)");
   add_context_flags(cmd, f.context);
   cmd.add_option("--save", f.save, "where to save the model, a resumable checkpoint (default: trenchcoat-<data>.tcnn)");
@@ -138,7 +139,7 @@ TrainPlan plan_training(const TrainFlags& f, DataKind kind, std::int64_t feature
   plan.activation = f.activation.value_or(r.activation);
   plan.layers = f.layers ? *f.layers
                          : (features > 0 && classes > 0 ? fmt::format("{}-{}-{}", features, r.hidden, classes) : "");
-  if (!plan.layers.empty()) {
+  if (f.layers || !plan.layers.empty()) {
     plan.spec = as_usage("--layers", plan.layers, [&] { return nn::parse_model_spec(plan.layers, plan.activation); });
     check_fit(plan.spec, plan.layers, features, classes, "--layers");
   } else {
