@@ -147,11 +147,15 @@ void BatchPass::check_dataset(const Dataset& data) const {
       throw std::invalid_argument("the dataset's targets are " + std::to_string(data.target_width) +
                                   " wide but " + model() + " predicts " + std::to_string(spec_.outputs()) + " values");
     }
-    if (data.targets.size() != static_cast<std::size_t>(data.samples * data.target_width)) {
+    std::int64_t targets = 0;  // checked: a hand-made size must not wrap around to match
+    if (__builtin_mul_overflow(data.samples, data.target_width, &targets) ||
+        data.targets.size() != static_cast<std::size_t>(targets)) {
       throw std::invalid_argument("the dataset's target matrix does not hold samples x target_width floats");
     }
   }
-  if (data.x.size() != static_cast<std::size_t>(data.samples * data.features)) {
+  std::int64_t features = 0;
+  if (__builtin_mul_overflow(data.samples, data.features, &features) ||
+      data.x.size() != static_cast<std::size_t>(features)) {
     throw std::invalid_argument("the dataset's feature matrix does not hold samples x features floats");
   }
 }

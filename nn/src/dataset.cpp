@@ -49,7 +49,9 @@ void Dataset::validate() const {
     bad("it holds " + std::to_string(samples) + " samples of " + std::to_string(features) +
         " features; both must be at least 1");
   }
-  if (x.size() != static_cast<std::size_t>(samples * features)) {
+  // Products checked: hand-made sizes must not wrap around to match empty storage.
+  std::int64_t elements = 0;
+  if (__builtin_mul_overflow(samples, features, &elements) || x.size() != static_cast<std::size_t>(elements)) {
     bad("the feature matrix holds " + std::to_string(x.size()) + " floats, not samples x features = " +
         std::to_string(samples) + " x " + std::to_string(features));
   }
@@ -73,7 +75,8 @@ void Dataset::validate() const {
     if (!targets.empty() || target_width != 0) bad("it has both class labels and regression targets");
   } else {
     if (target_width < 1) bad("it has neither class labels (classes >= 2) nor regression targets");
-    if (targets.size() != static_cast<std::size_t>(samples * target_width)) {
+    if (__builtin_mul_overflow(samples, target_width, &elements) ||
+        targets.size() != static_cast<std::size_t>(elements)) {
       bad("the target matrix holds " + std::to_string(targets.size()) + " floats, not samples x target_width = " +
           std::to_string(samples) + " x " + std::to_string(target_width));
     }
