@@ -92,10 +92,13 @@ BatchPass::BatchPass(const ModelSpec& spec, std::int64_t max_rows) : spec_(spec)
     current = p.output;
   }
 
-  std::int64_t widest = spec_.outputs();
-  for (std::int64_t w : widths_) widest = std::max(widest, w);
   for (std::int64_t w : widths_) buffers_.emplace_back(static_cast<std::size_t>(w * max_rows));
-  for (FloatBuffer& g : grad_) g = FloatBuffer(static_cast<std::size_t>(widest * max_rows));
+  // One gradient buffer per Dense layer, for the gradient with respect to its output
+  // (activations above it update that buffer in place on the way down). Keeping each
+  // instead of reusing two lets backward_data() leave all of them for the caller.
+  for (const DenseSlot& d : layout.dense()) dense_grads_.emplace_back(static_cast<std::size_t>(d.out * max_rows));
+  dense_layers_.reserve(layout.dense().size());
+  for (const DenseSlot& d : layout.dense()) dense_layers_.push_back(d.layer);
   gathered_x_ = FloatBuffer(static_cast<std::size_t>(spec_.inputs * max_rows));
   if (spec_.head == Head::softmax_cross_entropy) {
     gathered_labels_.resize(static_cast<std::size_t>(max_rows));
@@ -226,7 +229,7 @@ ConstMatrixView BatchPass::forward(Context& ctx, const Model& model, ConstMatrix
   const std::int64_t rows = x.rows;
   x_ = x;
   rows_ = rows;
-  output_grad_ = -1;
+  has_output_grad_ = false;
   ConstMatrixView cur = x;
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& l = spec_.layers[i];
@@ -263,7 +266,9 @@ double BatchPass::loss(Context& ctx, const Model& model, const BatchTargets& tar
   check_model(model);
   if (rows_ == 0) throw std::logic_error("BatchPass::loss called before forward");
   const bool want_grad = grad_scale != 0.0f;
-  MatrixView grad = want_grad ? dense(grad_[0].data(), rows_, output_.cols) : MatrixView{};
+  // d(loss)/d(output) is the gradient w.r.t. the last Dense layer's output (any
+  // activations after it keep its width and are walked through in place).
+  MatrixView grad = want_grad ? dense(dense_grads_.back().data(), rows_, output_.cols) : MatrixView{};
   double sum = 0.0;
   if (spec_.head == Head::softmax_cross_entropy) {
     if (targets.labels.size() != static_cast<std::size_t>(rows_)) {
@@ -279,25 +284,32 @@ double BatchPass::loss(Context& ctx, const Model& model, const BatchTargets& tar
     }
     sum = squared_error(ctx, output_, targets.values, grad, grad_scale);
   }
-  output_grad_ = want_grad ? 0 : -1;
+  has_output_grad_ = want_grad;
   return sum;
 }
 
 void BatchPass::backward(Context& ctx, const Model& model, std::span<float> grads) {
-  check_model(model);
-  if (output_grad_ < 0) throw std::logic_error("BatchPass::backward needs loss() with a non-zero grad_scale first");
   if (grads.size() != static_cast<std::size_t>(model.layout().buffer_size())) {
     throw std::invalid_argument("BatchPass::backward: gradient buffer of " + std::to_string(grads.size()) +
                                 " floats, the model's layout needs " + std::to_string(model.layout().buffer_size()));
   }
+  walk_back(ctx, model, grads);
+}
+
+void BatchPass::backward_data(Context& ctx, const Model& model) { walk_back(ctx, model, {}); }
+
+void BatchPass::walk_back(Context& ctx, const Model& model, std::span<float> grads) {
+  check_model(model);
+  if (!has_output_grad_) throw std::logic_error("BatchPass::backward needs loss() with a non-zero grad_scale first");
+  const bool params = !grads.empty();
   const std::int64_t rows = rows_;
-  int g = output_grad_;  // which ping-pong buffer holds dL/d(current layer's output)
+  std::size_t d = dense_grads_.size() - 1;  // the Dense layer whose output gradient is being built
   for (std::size_t i = spec_.layers.size(); i-- > 0;) {
     const LayerSpec& l = spec_.layers[i];
     const LayerPlan& p = plan_[i];
     const std::int64_t width = spec_.width_after(static_cast<std::ptrdiff_t>(i));
     const std::int64_t in_width = spec_.width_after(static_cast<std::ptrdiff_t>(i) - 1);
-    MatrixView dy = dense(grad_[g].data(), rows, width);
+    MatrixView dy = dense(dense_grads_[d].data(), rows, width);
     if (l.kind == LayerKind::activation) {
       // Without a Dense layer below, nobody needs anything further down.
       if (!p.input_grad) break;
@@ -312,18 +324,29 @@ void BatchPass::backward(Context& ctx, const Model& model, std::span<float> grad
       continue;
     }
     // Dense: dW = X^T dY (in x out), db = column sums of dY, dX = dY W^T.
-    const ConstMatrixView x = value(p.input, rows, in_width);
-    const DenseParams gp = model.layout().view(grads, static_cast<std::size_t>(p.dense));
-    gemm(ctx, Trans::T, Trans::N, in_width, width, rows, 1.0f, x.data, x.stride, dy.data, dy.stride, 0.0f,
-         gp.weights.data, gp.weights.stride);
-    bias_backward(ctx, dy, gp.bias);
+    if (params) {
+      const ConstMatrixView x = value(p.input, rows, in_width);
+      const DenseParams gp = model.layout().view(grads, static_cast<std::size_t>(p.dense));
+      gemm(ctx, Trans::T, Trans::N, in_width, width, rows, 1.0f, x.data, x.stride, dy.data, dy.stride, 0.0f,
+           gp.weights.data, gp.weights.stride);
+      bias_backward(ctx, dy, gp.bias);
+    }
     if (!p.input_grad) break;
     const ConstDenseParams w = model.dense(static_cast<std::size_t>(p.dense));
-    MatrixView dx = dense(grad_[1 - g].data(), rows, in_width);
+    MatrixView dx = dense(dense_grads_[d - 1].data(), rows, in_width);
     gemm(ctx, Trans::N, Trans::T, rows, in_width, width, 1.0f, dy.data, dy.stride, w.weights.data, w.weights.stride,
          0.0f, dx.data, dx.stride);
-    g = 1 - g;
+    --d;
   }
+}
+
+ConstMatrixView BatchPass::dense_input(std::size_t d) const {
+  const std::size_t layer = dense_layers_.at(d);
+  return value(plan_[layer].input, rows_, spec_.width_after(static_cast<std::ptrdiff_t>(layer) - 1));
+}
+
+ConstMatrixView BatchPass::dense_output_grad(std::size_t d) const {
+  return dense(dense_grads_.at(d).data(), rows_, spec_.width_after(static_cast<std::ptrdiff_t>(dense_layers_.at(d))));
 }
 
 }  // namespace trenchcoat::nn

@@ -301,6 +301,12 @@ struct Header {
 // payload size against what the file really holds.
 Header read_header(std::span<const std::uint8_t> bytes, std::uint64_t total_size, const std::string& source) {
   auto fail = [&](const std::string& what) { throw CheckpointError(source + ": " + what); };
+  // The magic first, over whatever prefix is there: a short file of something else
+  // is "not a checkpoint", not a truncated one.
+  const std::size_t prefix = std::min(bytes.size(), kMagic.size());
+  if (!std::equal(kMagic.begin(), kMagic.begin() + static_cast<std::ptrdiff_t>(prefix), bytes.begin())) {
+    fail("not a trenchcoat checkpoint (bad magic)");
+  }
   if (total_size < kHeaderBytes || bytes.size() < kHeaderBytes) {
     fail("truncated: " + describe_bytes(total_size) + ", shorter than the " + std::to_string(kHeaderBytes) +
          "-byte header");

@@ -85,7 +85,9 @@ void ModelSpec::validate() const {
         bad_spec(where + " (dense) has " + std::to_string(l.units) + " units; expected 1.." +
                  std::to_string(kMaxUnits));
       }
-      if (l.init != Init::he_normal && l.init != Init::xavier_uniform) bad_spec(where + " has an unknown init");
+      if (l.init != Init::he_normal && l.init != Init::xavier_uniform) {
+        bad_spec(where + " has an unknown init (" + std::to_string(static_cast<int>(l.init)) + ")");
+      }
       // width, units <= 2^24, so (width + 1) * units fits easily in 64 bits.
       parameters += (width + 1) * l.units;
       if (parameters > kMaxParameters) {
@@ -96,7 +98,9 @@ void ModelSpec::validate() const {
     } else if (l.kind == LayerKind::activation) {
       bool known = false;
       for (Activation a : kAllActivations) known = known || a == l.activation.kind;
-      if (!known) bad_spec(where + " has an unknown activation");
+      if (!known) {
+        bad_spec(where + " has an unknown activation (" + std::to_string(static_cast<int>(l.activation.kind)) + ")");
+      }
       if (!std::isfinite(l.activation.slope)) {
         bad_spec(where + " (" + std::string(activation_name(l.activation.kind)) + ") has a slope that is not finite");
       }
@@ -207,9 +211,7 @@ std::string_view head_name(Head h) noexcept {
 }
 
 Head parse_head(std::string_view name) {
-  if (name == "softmax_cross_entropy" || name == "cross_entropy" || name == "softmax") {
-    return Head::softmax_cross_entropy;
-  }
+  if (name == "softmax_cross_entropy") return Head::softmax_cross_entropy;
   if (name == "mse") return Head::mse;
   throw std::invalid_argument("unknown head " + quoted(name) + " (available: softmax_cross_entropy, mse)");
 }
@@ -223,8 +225,8 @@ std::string_view init_name(Init i) noexcept {
 }
 
 Init parse_init(std::string_view name) {
-  if (name == "he_normal" || name == "he") return Init::he_normal;
-  if (name == "xavier_uniform" || name == "xavier" || name == "glorot") return Init::xavier_uniform;
+  if (name == "he_normal") return Init::he_normal;
+  if (name == "xavier_uniform") return Init::xavier_uniform;
   throw std::invalid_argument("unknown init " + quoted(name) + " (available: he_normal, xavier_uniform)");
 }
 

@@ -88,9 +88,9 @@ struct Trainer::Impl {
   } checked;
 
   void check_dataset(const Dataset& data) {
+    if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
     const DatasetKey key{data.x.data(), data.labels.data(), data.samples, data.features, data.classes};
     if (key == checked) return;
-    if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
     checker->check_dataset(data);
     if (data.is_classification()) {
       // The loss kernel would reject a bad label too, but from inside a worker

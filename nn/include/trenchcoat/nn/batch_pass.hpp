@@ -14,7 +14,7 @@
 // followed by ReLU runs as one GEMM with the bias + ReLU epilogue; activations whose
 // derivative needs only their output (and whose input nobody else reads) run in
 // place. backward() walks the layers in reverse and never computes the input
-// gradient of the first layer that has parameters (nobody needs it). Neither
+// gradient of the first layer that has parameters (nobody needs it). None of them
 // allocates.
 
 #include <cstdint>
@@ -80,6 +80,15 @@ class BatchPass {
   // the model's layout; padding is left untouched, so it stays zero).
   void backward(Context& ctx, const Model& model, std::span<float> grads);
 
+  // The same walk without the parameter gradients: it leaves the gradient with
+  // respect to every Dense layer's output, for a caller that computes the weight
+  // gradients itself (the data-parallel trainer, block by block).
+  void backward_data(Context& ctx, const Model& model);
+  // Dense layer d's input in the last forward() (rows x in), and after backward()
+  // or backward_data() the gradient with respect to its output (rows x out).
+  ConstMatrixView dense_input(std::size_t d) const;
+  ConstMatrixView dense_output_grad(std::size_t d) const;
+
   ConstMatrixView output() const noexcept { return output_; }
 
   // How forward() placed layer i's output, for tests and for the curious.
@@ -94,6 +103,7 @@ class BatchPass {
   std::span<const LayerPlan> plan() const noexcept { return plan_; }
 
  private:
+  void walk_back(Context& ctx, const Model& model, std::span<float> grads);
   MatrixView buffer(int index, std::int64_t rows, std::int64_t cols);
   ConstMatrixView value(int index, std::int64_t rows, std::int64_t cols) const;
   void check_model(const Model& model) const;
@@ -104,14 +114,15 @@ class BatchPass {
   std::vector<LayerPlan> plan_;
   std::vector<std::int64_t> widths_;   // per buffer
   std::vector<FloatBuffer> buffers_;   // layer outputs
-  FloatBuffer grad_[2];                // ping-pong gradients w.r.t. layer outputs
+  std::vector<FloatBuffer> dense_grads_;     // per Dense layer: d(loss)/d(its output)
+  std::vector<std::size_t> dense_layers_;    // per Dense layer: its index in spec_.layers
   FloatBuffer gathered_x_;        // max_rows x inputs
   FloatBuffer gathered_targets_;  // max_rows x outputs (MSE head)
   std::vector<std::int32_t> gathered_labels_;
   ConstMatrixView x_;                  // the last forward's input
   ConstMatrixView output_;
   std::int64_t rows_ = 0;
-  int output_grad_ = -1;               // which grad_ holds d(loss)/d(output), -1: none
+  bool has_output_grad_ = false;       // loss() stored d(loss)/d(output)
 };
 
 }  // namespace trenchcoat::nn
