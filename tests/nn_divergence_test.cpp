@@ -126,17 +126,38 @@ TEST(NnDivergence, ExplodingLossStopsCleanly) {
   }
 }
 
-TEST(NnDivergence, NonFiniteDataStopsTraining) {
+TEST(NnDivergence, NonFiniteDataIsRefusedOrStopsTraining) {
+  Context ctx(ContextOptions{.threads = 1});
+  // A feature that is not finite: refused before the first step, naming it.
   Dataset blobs = make_blobs(64, 4, 2, 0.5, 1);
   blobs.x[70] = std::numeric_limits<float>::infinity();
-  Context ctx(ContextOptions{.threads = 1});
   Model m(parse_model_spec("4-3-2", "relu"), 1);
   TrainerConfig c;
-  c.batch_size = 64;
+  c.batch_size = 32;
   c.shuffle = false;
   Trainer t(ctx, m, c);
-  EXPECT_THROW(t.train_epoch(blobs), TrainingDiverged);
+  try {
+    t.train_epoch(blobs);
+    ADD_FAILURE() << "an infinite feature was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("feature 2 of sample 17 is not finite"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(t.progress().global_step, 0);
+
+  // A target that is not finite makes the loss NaN in the second batch: the first
+  // step is taken, the second stops training.
+  Dataset line = make_line(64, 1.0, 0.0, 0.1, 1);
+  line.targets[40] = std::numeric_limits<float>::quiet_NaN();
+  Model r(parse_model_spec("1-4-1", "tanh", Head::mse), 1);
+  Trainer tr(ctx, r, c);
+  try {
+    tr.train_epoch(line);
+    ADD_FAILURE() << "a NaN target did not stop training";
+  } catch (const TrainingDiverged& e) {
+    EXPECT_EQ(e.batch(), 1);
+    EXPECT_NE(std::string(e.what()).find("the loss is nan"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(tr.progress().global_step, 1);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // compute() produces the gradient of the batch's MEAN loss and checks it; apply()
 // hands it to the optimizer.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -13,49 +14,78 @@
 #include "trenchcoat/nn/dataset.hpp"
 #include "trenchcoat/nn/float_buffer.hpp"
 #include "trenchcoat/nn/model.hpp"
+#include "gradient_blocks.hpp"
 #include "trenchcoat/nn/optimizer.hpp"
 #include "worker_contexts.hpp"
 
 namespace trenchcoat::nn::detail {
 
 struct GradientResult {
-  double loss_sum = 0.0;       // the head's loss summed over the batch's rows
-  std::int64_t correct = 0;    // rows classified correctly (before the update)
-  bool gradient_finite = true; // false when the gradient holds a NaN or an Inf
+  double loss_sum = 0.0;        // the head's loss summed over the batch's rows
+  std::int64_t correct = 0;     // rows classified correctly (before the update)
+  bool gradient_finite = true;  // false when the gradient holds (or would hold) a NaN or an Inf
 };
 
 class BatchGradient {
  public:
   virtual ~BatchGradient() = default;
   // Must be called inside ctx.run(). Modifies nothing but its own buffers.
+  // `input_bound` is the largest |feature| in `data` (every feature is finite).
   virtual GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                                 std::span<const std::int64_t> indices) = 0;
+                                 std::span<const std::int64_t> indices, float input_bound) = 0;
   // One optimizer step with the gradient of the last compute(), inside ctx.run().
   // Returns false if the gradient that was applied held a NaN or an Inf.
   virtual bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                      std::span<float> params) = 0;
 };
 
-// Shards of kShardRows rows run concurrently, each on its own single-threaded worker
-// Context into its own gradient buffer; the buffers are then summed by the fixed
-// pairwise tree. Bit-identical for any thread count.
+// The data-parallel step, in two phases over the Context's threads.
+//
+// 1. Shards (kShardRows rows of the batch each) run concurrently, each on its own
+//    single-threaded worker Context and its own BatchPass: gather, forward, loss
+//    (scaled by 1/batch), and backward through the activations — every Dense
+//    layer's input and output gradient kept, no weight gradient computed yet.
+// 2. Parameter blocks (gradient_blocks.hpp) run concurrently: for its rows of a
+//    weight matrix a task computes each shard's gradient X_s^T dY_s (k = that
+//    shard's rows) into its thread's scratch, sums them by the fixed pairwise tree
+//    (sharding.hpp) and updates those rows of the parameters, while all of it is in
+//    L2. No full-size gradient is ever written, per shard or summed.
+//
+// Every element's gradient is the same sum of the same products in the same order
+// whatever thread computes it, so the model is bit-identical for any thread count.
+//
+// Nothing is updated unless the whole step is known to be finite: phase 1 records,
+// per shard and Dense layer, the largest |input| and |output gradient|; every
+// element of a weight or bias gradient, and every partial sum of the tree, is at
+// most batch x max|x| x max|dy| (or batch x max|dy|) in magnitude, so when all of
+// those are finite and that bound is below FLT_MAX / 2, no gradient can be NaN or
+// Inf. Otherwise compute() reports the gradient as not finite and the trainer stops
+// before phase 2.
 class DataParallelGradient final : public BatchGradient {
  public:
   DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                         std::span<const std::int64_t> indices) override;
+                         std::span<const std::int64_t> indices, float input_bound) override;
   bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 
  private:
+  void update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
+                    const GradientBlock& block, std::atomic<bool>& finite);
+
+  const ParameterLayout* layout_;
   WorkerContexts workers_;
-  std::vector<BatchPass> passes_;          // one per thread slot
-  std::vector<FloatBuffer> shard_grads_;   // one per shard of the largest batch
-  std::vector<const float*> shard_grad_ptrs_;
+  std::vector<BatchPass> passes_;          // one per shard of the largest batch
+  std::vector<GradientBlock> blocks_;      // for the largest batch's shard count
+  std::int64_t block_stride_ = 0;          // floats per shard in a slot's scratch
+  std::vector<FloatBuffer> scratch_;       // one per thread slot
+  std::vector<std::vector<float*>> leaf_pointers_;  // per thread slot: the shards' parts of its scratch
   std::vector<double> shard_loss_;
   std::vector<std::int64_t> shard_correct_;
+  std::vector<double> shard_bound_;        // max over Dense layers of |x| |dy| (and |dy|)
   std::vector<char> shard_finite_;
   std::int64_t shards_ = 0;                // of the last compute()
+  std::int64_t max_shards_ = 0;
 };
 
 // The whole batch goes through each layer at once, and the kernels spread each call
@@ -65,7 +95,7 @@ class OpParallelGradient final : public BatchGradient {
  public:
   OpParallelGradient(const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                         std::span<const std::int64_t> indices) override;
+                         std::span<const std::int64_t> indices, float input_bound) override;
   bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 

@@ -1,65 +1,130 @@
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "batch_gradient.hpp"
+#include "float_checks.hpp"
 #include "parallel.hpp"
-#include "parameter_update.hpp"
+#include "trenchcoat/kernels/activation.hpp"
+#include "trenchcoat/kernels/gemm.hpp"
 #include "trenchcoat/nn/sharding.hpp"
 
 namespace trenchcoat::nn::detail {
 
 DataParallelGradient::DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch)
-    : workers_(ctx) {
-  const std::int64_t shards = shard_count(max_batch);
-  passes_.reserve(static_cast<std::size_t>(workers_.size()));
-  for (int slot = 0; slot < workers_.size(); ++slot) passes_.emplace_back(model.spec(), kShardRows);
-  for (std::int64_t s = 0; s < shards; ++s) {
-    shard_grads_.emplace_back(static_cast<std::size_t>(model.layout().buffer_size()));
-    shard_grad_ptrs_.push_back(shard_grads_.back().data());
+    : layout_(&model.layout()), workers_(ctx), max_shards_(shard_count(max_batch)) {
+  const std::int64_t shards = max_shards_;
+  passes_.reserve(static_cast<std::size_t>(shards));
+  for (std::int64_t s = 0; s < shards; ++s) passes_.emplace_back(model.spec(), kShardRows);
+  blocks_ = plan_gradient_blocks(*layout_, shards);
+  std::int64_t widest = 0;
+  for (const DenseSlot& d : layout_->dense()) widest = std::max(widest, d.out);
+  // A shard's part of a slot's scratch: the block's weight gradient, then a bias's.
+  block_stride_ = (largest_block_floats(*layout_, blocks_) + widest + 15) / 16 * 16;
+  for (int slot = 0; slot < workers_.size(); ++slot) {
+    scratch_.emplace_back(static_cast<std::size_t>(block_stride_ * shards));
+    leaf_pointers_.emplace_back(static_cast<std::size_t>(shards));
   }
   shard_loss_.resize(static_cast<std::size_t>(shards));
   shard_correct_.resize(static_cast<std::size_t>(shards));
+  shard_bound_.resize(static_cast<std::size_t>(shards));
   shard_finite_.resize(static_cast<std::size_t>(shards));
 }
 
 GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
-                                             std::span<const std::int64_t> indices) {
+                                             std::span<const std::int64_t> indices, float input_bound) {
   const auto batch = static_cast<std::int64_t>(indices.size());
   const std::int64_t shards = shard_count(batch);
   const auto scale = static_cast<float>(mean_loss_scale(model.spec().head, batch, model.outputs()));
   const bool classify = data.is_classification();
+  const std::size_t dense_layers = layout_->dense().size();
 
   for_each_task(ctx, shards, [&](std::int64_t s) {
+    const auto k = static_cast<std::size_t>(s);
     const Shard sh = shard_bounds(batch, s);
     Context& worker = workers_.current(ctx);
-    BatchPass& pass = passes_[static_cast<std::size_t>(ctx.current_slot())];
+    BatchPass& pass = passes_[k];
     // The trainer has checked the dataset and the indices once for the whole epoch.
     pass.gather_rows(data, indices.subspan(static_cast<std::size_t>(sh.begin), static_cast<std::size_t>(sh.rows())),
                      0, sh.rows());
     const Batch b = pass.gathered(data, sh.rows());
     const ConstMatrixView out = pass.forward(worker, model, b.x);
-    shard_correct_[static_cast<std::size_t>(s)] = classify ? count_correct(out, b.targets.labels) : 0;
-    shard_loss_[static_cast<std::size_t>(s)] = pass.loss(worker, model, b.targets, scale);
-    FloatBuffer& grads = shard_grads_[static_cast<std::size_t>(s)];
-    pass.backward(worker, model, grads.span());
-    // Checked now, while the GEMMs' output is still in this core's cache, so that a
-    // NaN or Inf stops the step before anything is updated.
-    shard_finite_[static_cast<std::size_t>(s)] = all_finite(grads.data(), static_cast<std::int64_t>(grads.size()));
+    shard_correct_[k] = classify ? count_correct(out, b.targets.labels) : 0;
+    shard_loss_[k] = pass.loss(worker, model, b.targets, scale);
+    pass.backward_data(worker, model);
+    // What bounds this shard's weight and bias gradients (see the class comment).
+    double bound = 0.0;
+    bool finite = true;
+    for (std::size_t d = 0; d < dense_layers; ++d) {
+      const ConstMatrixView x = pass.dense_input(d);
+      const double ax = x.data == b.x.data ? input_bound : max_magnitude(x);
+      const double ady = max_magnitude(pass.dense_output_grad(d));
+      finite = finite && std::isfinite(ax) && std::isfinite(ady);
+      bound = std::max({bound, ax * ady, ady});
+    }
+    shard_bound_[k] = bound;
+    shard_finite_[k] = finite ? 1 : 0;
   });
 
   GradientResult r;
+  double bound = 0.0;
   for (std::int64_t s = 0; s < shards; ++s) {  // shard order, whoever computed them
-    r.loss_sum += shard_loss_[static_cast<std::size_t>(s)];
-    r.correct += shard_correct_[static_cast<std::size_t>(s)];
-    r.gradient_finite = r.gradient_finite && shard_finite_[static_cast<std::size_t>(s)] != 0;
+    const auto k = static_cast<std::size_t>(s);
+    r.loss_sum += shard_loss_[k];
+    r.correct += shard_correct_[k];
+    r.gradient_finite = r.gradient_finite && shard_finite_[k] != 0;
+    bound = std::max(bound, shard_bound_[k]);
   }
+  r.gradient_finite = r.gradient_finite && static_cast<double>(batch) * bound < 0.5 * static_cast<double>(FLT_MAX);
   shards_ = shards;
   return r;
 }
 
+void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+                                        std::span<float> params, const GradientBlock& block,
+                                        std::atomic<bool>& finite) {
+  const DenseSlot& slot = layout_->dense()[block.dense];
+  const int thread = ctx.current_slot();
+  Context& worker = workers_.at(thread);
+  float* scratch = scratch_[static_cast<std::size_t>(thread)].data();
+  const std::int64_t rows = block.row_end - block.row_begin;
+  const std::int64_t n = slot.out;
+  const std::int64_t weights = rows * n;
+  float** part = leaf_pointers_[static_cast<std::size_t>(thread)].data();
+  for (std::int64_t s = 0; s < shards_; ++s) part[s] = scratch + s * block_stride_;
+
+  // This block's rows of every shard's weight gradient: X_s[:, rows]^T dY_s.
+  for (std::int64_t s = 0; s < shards_; ++s) {
+    const BatchPass& pass = passes_[static_cast<std::size_t>(s)];
+    const ConstMatrixView x = pass.dense_input(block.dense);
+    const ConstMatrixView dy = pass.dense_output_grad(block.dense);
+    gemm(worker, Trans::T, Trans::N, rows, n, x.rows, 1.0f, x.data + block.row_begin, x.stride, dy.data, dy.stride,
+         0.0f, part[s], n);
+  }
+  const std::span<float* const> leaves(part, static_cast<std::size_t>(shards_));
+  pairwise_sum(leaves, 0, weights);
+  if (!all_finite(part[0], weights)) finite.store(false, std::memory_order_relaxed);
+  optimizer.update_block(c, params, slot.weight_offset + block.row_begin * n,
+                         {part[0], static_cast<std::size_t>(weights)});
+
+  if (!block.bias) return;
+  for (std::int64_t s = 0; s < shards_; ++s) {
+    part[s] += weights;
+    bias_backward(worker, passes_[static_cast<std::size_t>(s)].dense_output_grad(block.dense),
+                  {part[s], static_cast<std::size_t>(n)});
+  }
+  pairwise_sum(leaves, 0, n);
+  if (!all_finite(part[0], n)) finite.store(false, std::memory_order_relaxed);
+  optimizer.update_block(c, params, slot.bias_offset, {part[0], static_cast<std::size_t>(n)});
+}
+
 bool DataParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                                  std::span<float> params) {
-  return reduce_and_update(ctx, optimizer, c, params,
-                           std::span<const float* const>(shard_grad_ptrs_.data(), static_cast<std::size_t>(shards_)));
+  std::atomic<bool> finite{true};
+  for_each_task(ctx, static_cast<std::int64_t>(blocks_.size()), [&](std::int64_t b) {
+    update_block(ctx, optimizer, c, params, blocks_[static_cast<std::size_t>(b)], finite);
+  });
+  return finite.load();
 }
 
 }  // namespace trenchcoat::nn::detail

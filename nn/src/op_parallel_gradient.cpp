@@ -11,7 +11,7 @@ OpParallelGradient::OpParallelGradient(const Model& model, std::int64_t max_batc
     : pass_(model.spec(), max_batch), grads_(static_cast<std::size_t>(model.layout().buffer_size())) {}
 
 GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
-                                           std::span<const std::int64_t> indices) {
+                                           std::span<const std::int64_t> indices, float /*input_bound*/) {
   const auto batch = static_cast<std::int64_t>(indices.size());
   // Copying the batch's rows is the one step the kernels do not split; blocks of
   // kShardRows rows spread it over the threads.

@@ -1,25 +1,12 @@
 #include "parameter_update.hpp"
 
 #include <atomic>
-#include <cstring>
 
+#include "float_checks.hpp"
 #include "parallel.hpp"
 #include "trenchcoat/nn/sharding.hpp"
 
 namespace trenchcoat::nn::detail {
-
-bool all_finite(const float* data, std::int64_t n) noexcept {
-  // NaN and Inf are exactly the values whose exponent bits are all ones. Testing
-  // them with integer operations lets the compiler vectorise the loop (a float
-  // comparison reduction would not be, without -ffast-math).
-  std::uint32_t bad = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, data + i, sizeof(bits));
-    bad |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-  }
-  return bad == 0;
-}
 
 bool gradients_finite(const Context& ctx, std::span<const float> grads) {
   std::atomic<bool> finite{true};

@@ -16,9 +16,6 @@ namespace trenchcoat::nn::detail {
 // buffer, so a block's summed gradient is still in L1 when the update reads it.
 inline constexpr std::int64_t kSweepBlock = 4096;
 
-// True when no element of [data, data + n) is NaN or Inf.
-bool all_finite(const float* data, std::int64_t n) noexcept;
-
 // Whether every element of `grads` is finite, checked in parallel blocks.
 bool gradients_finite(const Context& ctx, std::span<const float> grads);
 

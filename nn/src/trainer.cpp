@@ -7,6 +7,7 @@
 #include <string>
 
 #include "batch_gradient.hpp"
+#include "float_checks.hpp"
 #include "parameter_update.hpp"
 #include "trenchcoat/nn/batch_pass.hpp"
 #include "trenchcoat/nn/random.hpp"
@@ -86,12 +87,25 @@ struct Trainer::Impl {
     std::int32_t classes = 0;
     bool operator==(const DatasetKey&) const = default;
   } checked;
+  float input_bound = 0.0f;  // max |feature| of the checked dataset
 
   void check_dataset(const Dataset& data) {
     if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
     const DatasetKey key{data.x.data(), data.labels.data(), data.samples, data.features, data.classes};
     if (key == checked) return;
     checker->check_dataset(data);
+    // The largest |feature| bounds the first layer's weight gradient (see
+    // DataParallelGradient); finding it also rejects NaN and Inf features up front.
+    input_bound = detail::max_magnitude(data.x.data(), static_cast<std::int64_t>(data.x.size()));
+    if (!std::isfinite(input_bound)) {
+      for (std::size_t i = 0; i < data.x.size(); ++i) {
+        if (!std::isfinite(data.x[i])) {
+          throw std::invalid_argument("dataset: feature " + std::to_string(static_cast<std::int64_t>(i) % data.features) +
+                                      " of sample " + std::to_string(static_cast<std::int64_t>(i) / data.features) +
+                                      " is not finite");
+        }
+      }
+    }
     if (data.is_classification()) {
       // The loss kernel would reject a bad label too, but from inside a worker
       // thread in the middle of an epoch; checking here fails before any step.
@@ -137,11 +151,11 @@ struct Trainer::Impl {
       detail::GradientResult result;
       const char* failure = nullptr;
       void operator()() {
-        result = self->gradient->compute(self->ctx, self->model, *data, rows);
+        result = self->gradient->compute(self->ctx, self->model, *data, rows, self->input_bound);
         if (!std::isfinite(result.loss_sum)) {
           failure = "the loss is not finite";
         } else if (!result.gradient_finite) {
-          failure = "the gradient holds NaN or Inf values";
+          failure = "the gradient holds NaN or Inf values (or values too large to sum)";
         } else if (!self->gradient->apply(self->ctx, self->optimizer, c, self->model.parameters())) {
           // Finite shard gradients whose sum overflowed: detected only while the
           // update ran, so (unlike every case above) this step has been applied.

@@ -1,0 +1,42 @@
+#include "float_checks.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace trenchcoat::nn::detail {
+
+bool all_finite(const float* data, std::int64_t n) noexcept {
+  std::uint32_t bad = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof(bits));
+    bad |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return bad == 0;
+}
+
+float max_magnitude(const float* data, std::int64_t n) noexcept {
+  // Without the sign bit, a float's bits order like its magnitude, with Inf above
+  // every finite value and NaN above Inf: the largest bits are the answer.
+  std::int32_t largest = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::int32_t bits;
+    std::memcpy(&bits, data + i, sizeof(bits));
+    bits &= 0x7fffffff;
+    largest = bits > largest ? bits : largest;
+  }
+  return std::bit_cast<float>(largest);
+}
+
+float max_magnitude(ConstMatrixView m) noexcept {
+  if (m.stride == m.cols) return max_magnitude(m.data, m.rows * m.cols);
+  float largest = 0.0f;
+  for (std::int64_t r = 0; r < m.rows; ++r) {
+    const float row = max_magnitude(m.row(r), m.cols);
+    // NaN must win over everything, so compare bits rather than values.
+    largest = std::bit_cast<std::int32_t>(row) > std::bit_cast<std::int32_t>(largest) ? row : largest;
+  }
+  return largest;
+}
+
+}  // namespace trenchcoat::nn::detail
