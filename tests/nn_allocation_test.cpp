@@ -20,6 +20,15 @@
 #include "trenchcoat/nn/synthetic.hpp"
 #include "trenchcoat/nn/trainer.hpp"
 
+// Under a sanitizer the allocator belongs to the sanitizer: replacing operator new
+// there hides oneTBB's internal pointers from LeakSanitizer (a false leak report),
+// and the counts are the Release build's business anyway. The test is skipped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TRENCHCOAT_COUNT_ALLOCATIONS 0
+#else
+#define TRENCHCOAT_COUNT_ALLOCATIONS 1
+#endif
+
 // The replacements below pair malloc with free; GCC cannot see that every operator
 // new here is malloc-based and warns about the pairing.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -29,6 +38,8 @@ namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<long> g_in_kernels{0};
 std::atomic<long> g_elsewhere{0};
+
+#if TRENCHCOAT_COUNT_ALLOCATIONS
 thread_local bool t_in_hook = false;
 
 // Whether any frame of the current call stack is inside a trenchcoat GEMM function
@@ -53,9 +64,11 @@ void count() {
   (called_from_kernels() ? g_in_kernels : g_elsewhere).fetch_add(1, std::memory_order_relaxed);
   t_in_hook = false;
 }
+#endif
 
 }  // namespace
 
+#if TRENCHCOAT_COUNT_ALLOCATIONS
 void* operator new(std::size_t n) {
   count();
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
@@ -77,6 +90,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#endif
 
 namespace trenchcoat::nn {
 namespace {
@@ -90,6 +104,7 @@ struct Case {
 class StepAllocations : public ::testing::TestWithParam<Case> {};
 
 TEST_P(StepAllocations, NoneAfterTheFirstStep) {
+  if (!TRENCHCOAT_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocations are counted in builds without a sanitizer";
   const Case k = GetParam();
   const Dataset data = make_mnist_like(1000, 1);
   Context ctx(ContextOptions{.threads = k.threads});
