@@ -126,6 +126,34 @@ TEST(NnDivergence, ExplodingLossStopsCleanly) {
   }
 }
 
+// A finite loss whose gradient would overflow when summed (features of 1e21 and an
+// error of the same size make |x| |dy| ~ 1e40): the step is refused before any
+// gradient is applied, by either strategy.
+TEST(NnDivergence, GradientTooLargeToSumStopsBeforeTheUpdate) {
+  for (Strategy strategy : {Strategy::data_parallel, Strategy::op_parallel}) {
+    Dataset d = Dataset::regression(64, 1, 1);
+    for (std::int64_t i = 0; i < 64; ++i) {
+      d.x[static_cast<std::size_t>(i)] = 1e21f;
+      d.targets[static_cast<std::size_t>(i)] = 1.0f;
+    }
+    Context ctx(ContextOptions{.threads = 2});
+    Model m(parse_model_spec("1-1", "identity", Head::mse), 1);
+    const std::vector<float> before(m.parameters().begin(), m.parameters().end());
+    TrainerConfig c;
+    c.batch_size = 64;
+    c.strategy = strategy;
+    Trainer t(ctx, m, c);
+    try {
+      t.train_epoch(d);
+      ADD_FAILURE() << strategy_name(strategy) << ": an overflowing gradient was applied";
+    } catch (const TrainingDiverged& e) {
+      EXPECT_NE(std::string(e.what()).find("too large to sum"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(std::memcmp(before.data(), m.parameters().data(), m.parameters().size_bytes()), 0);
+    EXPECT_EQ(t.progress().global_step, 0);
+  }
+}
+
 TEST(NnDivergence, NonFiniteDataIsRefusedOrStopsTraining) {
   Context ctx(ContextOptions{.threads = 1});
   // A feature that is not finite: refused before the first step, naming it.

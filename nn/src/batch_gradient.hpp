@@ -54,13 +54,9 @@ class BatchGradient {
 // Every element's gradient is the same sum of the same products in the same order
 // whatever thread computes it, so the model is bit-identical for any thread count.
 //
-// Nothing is updated unless the whole step is known to be finite: phase 1 records,
-// per shard and Dense layer, the largest |input| and |output gradient|; every
-// element of a weight or bias gradient, and every partial sum of the tree, is at
-// most batch x max|x| x max|dy| (or batch x max|dy|) in magnitude, so when all of
-// those are finite and that bound is below FLT_MAX / 2, no gradient can be NaN or
-// Inf. Otherwise compute() reports the gradient as not finite and the trainer stops
-// before phase 2.
+// Nothing is updated unless the whole step is known to be finite: phase 1 bounds
+// each shard's gradients from its activations (gradient_bound.hpp), and compute()
+// reports the gradient as not finite when the bound cannot exclude NaN or Inf.
 class DataParallelGradient final : public BatchGradient {
  public:
   DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch);
@@ -82,7 +78,7 @@ class DataParallelGradient final : public BatchGradient {
   std::vector<std::vector<float*>> leaf_pointers_;  // per thread slot: the shards' parts of its scratch
   std::vector<double> shard_loss_;
   std::vector<std::int64_t> shard_correct_;
-  std::vector<double> shard_bound_;        // max over Dense layers of |x| |dy| (and |dy|)
+  std::vector<double> shard_bound_;        // GradientBound::per_row of each shard
   std::vector<char> shard_finite_;
   std::int64_t shards_ = 0;                // of the last compute()
   std::int64_t max_shards_ = 0;
@@ -90,7 +86,9 @@ class DataParallelGradient final : public BatchGradient {
 
 // The whole batch goes through each layer at once, and the kernels spread each call
 // over the Context's threads. Also deterministic for any thread count (the kernels
-// are), but its sums run in a different order than the data-parallel tree.
+// are), but its sums run in a different order than the data-parallel tree. The
+// gradient is checked by the same bound as the data-parallel one, then applied in
+// one fused sweep.
 class OpParallelGradient final : public BatchGradient {
  public:
   OpParallelGradient(const Model& model, std::int64_t max_batch);

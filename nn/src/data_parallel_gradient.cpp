@@ -1,9 +1,9 @@
 #include <algorithm>
-#include <cfloat>
 #include <cmath>
 
 #include "batch_gradient.hpp"
 #include "float_checks.hpp"
+#include "gradient_bound.hpp"
 #include "parallel.hpp"
 #include "trenchcoat/kernels/activation.hpp"
 #include "trenchcoat/kernels/gemm.hpp"
@@ -37,7 +37,6 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
   const std::int64_t shards = shard_count(batch);
   const auto scale = static_cast<float>(mean_loss_scale(model.spec().head, batch, model.outputs()));
   const bool classify = data.is_classification();
-  const std::size_t dense_layers = layout_->dense().size();
 
   for_each_task(ctx, shards, [&](std::int64_t s) {
     const auto k = static_cast<std::size_t>(s);
@@ -52,18 +51,9 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
     shard_correct_[k] = classify ? count_correct(out, b.targets.labels) : 0;
     shard_loss_[k] = pass.loss(worker, model, b.targets, scale);
     pass.backward_data(worker, model);
-    // What bounds this shard's weight and bias gradients (see the class comment).
-    double bound = 0.0;
-    bool finite = true;
-    for (std::size_t d = 0; d < dense_layers; ++d) {
-      const ConstMatrixView x = pass.dense_input(d);
-      const double ax = x.data == b.x.data ? input_bound : max_magnitude(x);
-      const double ady = max_magnitude(pass.dense_output_grad(d));
-      finite = finite && std::isfinite(ax) && std::isfinite(ady);
-      bound = std::max({bound, ax * ady, ady});
-    }
-    shard_bound_[k] = bound;
-    shard_finite_[k] = finite ? 1 : 0;
+    const GradientBound bound = gradient_bound(pass, b.x, input_bound);
+    shard_bound_[k] = bound.per_row;
+    shard_finite_[k] = bound.finite ? 1 : 0;
   });
 
   GradientResult r;
@@ -75,7 +65,7 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
     r.gradient_finite = r.gradient_finite && shard_finite_[k] != 0;
     bound = std::max(bound, shard_bound_[k]);
   }
-  r.gradient_finite = r.gradient_finite && static_cast<double>(batch) * bound < 0.5 * static_cast<double>(FLT_MAX);
+  r.gradient_finite = r.gradient_finite && gradient_is_safe(bound, batch);
   shards_ = shards;
   return r;
 }

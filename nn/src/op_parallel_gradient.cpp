@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "batch_gradient.hpp"
+#include "gradient_bound.hpp"
 #include "parallel.hpp"
 #include "parameter_update.hpp"
 #include "trenchcoat/nn/sharding.hpp"
@@ -11,7 +12,7 @@ OpParallelGradient::OpParallelGradient(const Model& model, std::int64_t max_batc
     : pass_(model.spec(), max_batch), grads_(static_cast<std::size_t>(model.layout().buffer_size())) {}
 
 GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
-                                           std::span<const std::int64_t> indices, float /*input_bound*/) {
+                                           std::span<const std::int64_t> indices, float input_bound) {
   const auto batch = static_cast<std::int64_t>(indices.size());
   // Copying the batch's rows is the one step the kernels do not split; blocks of
   // kShardRows rows spread it over the threads.
@@ -27,7 +28,8 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
   r.loss_sum = pass_.loss(ctx, model, b.targets, scale);
   if (!std::isfinite(r.loss_sum)) return r;
   pass_.backward(ctx, model, grads_.span());
-  r.gradient_finite = gradients_finite(ctx, grads_.span());
+  const GradientBound bound = gradient_bound(pass_, b.x, input_bound);
+  r.gradient_finite = bound.finite && gradient_is_safe(bound.per_row, batch);
   return r;
 }
 

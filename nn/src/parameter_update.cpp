@@ -8,14 +8,6 @@
 
 namespace trenchcoat::nn::detail {
 
-bool gradients_finite(const Context& ctx, std::span<const float> grads) {
-  std::atomic<bool> finite{true};
-  for_each_block(ctx, static_cast<std::int64_t>(grads.size()), kSweepBlock, [&](std::int64_t begin, std::int64_t end) {
-    if (!all_finite(grads.data() + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
-  });
-  return finite.load();
-}
-
 bool reduce_and_update(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                        std::span<float> params, std::span<const float* const> shard_grads) {
   std::atomic<bool> finite{true};

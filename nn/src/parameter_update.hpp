@@ -1,8 +1,7 @@
 #pragma once
-// The sweeps over parameter-shaped buffers that close a training step: checking
-// gradients, summing the shards' gradients and applying the optimizer. All are
-// element-wise, split into blocks across the Context's threads; call them inside
-// ctx.run().
+// The sweep over parameter-shaped buffers that closes an op-parallel training step:
+// (summing gradient buffers by the tree and) applying the optimizer. Element-wise,
+// split into blocks across the Context's threads; call it inside ctx.run().
 
 #include <cstdint>
 #include <span>
@@ -15,9 +14,6 @@ namespace trenchcoat::nn::detail {
 // Elements per block of a sweep (a multiple of the tree's own block): 16 KiB of each
 // buffer, so a block's summed gradient is still in L1 when the update reads it.
 inline constexpr std::int64_t kSweepBlock = 4096;
-
-// Whether every element of `grads` is finite, checked in parallel blocks.
-bool gradients_finite(const Context& ctx, std::span<const float> grads);
 
 // One optimizer step whose gradient is the tree sum (sharding.hpp) of `shard_grads`:
 // each block is summed into an L1 scratch and updated from there, so the summed

@@ -88,6 +88,7 @@ class BatchPass {
   // or backward_data() the gradient with respect to its output (rows x out).
   ConstMatrixView dense_input(std::size_t d) const;
   ConstMatrixView dense_output_grad(std::size_t d) const;
+  std::size_t dense_count() const noexcept { return dense_layers_.size(); }
 
   ConstMatrixView output() const noexcept { return output_; }
 
