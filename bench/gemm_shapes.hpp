@@ -23,6 +23,8 @@ inline std::vector<GemmShape> gemm_shapes() {
                       tb, m, n, k});
   };
   for (std::int64_t s : {256, 512, 1024, 2048}) add("", Trans::N, Trans::N, s, s, s);
+  // Small squares around the size below which a GEMM stays on the calling thread.
+  for (std::int64_t s : {32, 64, 96, 128, 160, 192}) add("small_", Trans::N, Trans::N, s, s, s);
   // One training step of 784-128-10 at batch 128: forward X W, weight gradient
   // X^T dY, input gradient dY W^T (only the hidden layer's is needed).
   add("mlp128_fwd1_", Trans::N, Trans::N, 128, 128, 784);

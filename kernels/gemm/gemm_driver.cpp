@@ -19,8 +19,12 @@ namespace trenchcoat::detail {
 namespace {
 
 // Below this many floating-point operations a GEMM runs on the calling thread:
-// waking workers costs more than they save. Measured with
-// `trenchcoat-bench --benchmark_filter='gemm_threshold'` (see bench/gemm_bench.cpp).
+// waking workers costs more than they save. 2 MFLOP is about 10 us of one core's
+// work at the AVX-512 rate, against a few us to wake a worker and join it. The
+// `gemm/<variant>/small_NN_*` benchmarks (32^3 .. 192^3, threads 1 and 2) are there
+// to re-measure the crossover; on the shared 2-core machine this was written on,
+// other jobs' load made the 2-thread timings meaningless, so the value is not yet
+// confirmed by measurement.
 constexpr std::int64_t kParallelMinFlops = std::int64_t{1} << 21;
 
 // A matrix-vector product is memory-bound; split it only when the matrix is large
