@@ -161,7 +161,7 @@ int run_train(const TrainFlags& f) {
   if (chatty) {
     fmt::print("data    {}\n", data_summary(choice, data));
     fmt::print("model   {} {} ({} parameters)\n", plan.layers, plan.activation, model.layout().parameter_count());
-    fmt::print("train   {} epochs, batch {}, {}, seed {}\n", config.epochs, config.batch_size,
+    fmt::print("train   {} epoch{}, batch {}, {}, seed {}\n", config.epochs, config.epochs == 1 ? "" : "s", config.batch_size,
                optimizer_summary(config), config.seed);
     fmt::print("run     {} threads, {} kernels, {}-parallel\n", ctx.threads(), isa_name(ctx.isa()),
                nn::strategy_name(config.strategy));
