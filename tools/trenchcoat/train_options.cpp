@@ -15,7 +15,7 @@ namespace {
 // for days; each is far beyond any sensible use on one machine.
 constexpr std::int64_t kMaxEpochs = 100000;
 constexpr std::int64_t kMaxBatch = std::int64_t{1} << 20;
-constexpr std::int64_t kMaxWarmup = std::int64_t{1} << 40;
+constexpr std::int64_t kMaxWarmup = 1000000000;
 constexpr double kMaxLearningRate = 100.0;
 
 // Turns nn's std::invalid_argument for a flag's value into a UsageError naming it.
@@ -114,7 +114,9 @@ Recipe default_recipe(DataKind kind) {
       // Four samples, one batch: tanh learns XOR reliably from a small net.
       return {"8", "tanh", 200, 4, nn::OptimizerKind::nesterov, 0.1, 0.9, 0.0, nn::ScheduleKind::constant, 0};
     case DataKind::fashion_mnist:
-      return {"256", "relu", 10, 64, nn::OptimizerKind::nesterov, 0.05, 0.9, 0.0, nn::ScheduleKind::cosine, 0};
+      // Harder than MNIST: a wider and deeper net and more epochs reach ~89.5-89.7%
+      // (784-256-10 for 10 epochs stops at 89.0-89.3%).
+      return {"256-128", "relu", 12, 64, nn::OptimizerKind::nesterov, 0.05, 0.9, 0.0, nn::ScheduleKind::cosine, 200};
     case DataKind::mnist:
     case DataKind::folder:
       break;
