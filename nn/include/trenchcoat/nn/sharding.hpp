@@ -8,11 +8,17 @@
 // The shard rule: shards of kShardRows = 32 consecutive rows of the batch, the last
 // one smaller when the batch is not a multiple of 32 (batch 100 = 32 + 32 + 32 + 4).
 // Why 32: it is a multiple of 8 and 16 (GEMM micro-tiles and vector widths like such
-// row counts); it gives a 128-row batch 4 shards, enough to keep up to 4 threads
-// busy and to balance 2 or 3; and it keeps a shard's activations in L2 (32 rows of
-// 784 + 512 + 512 floats is 230 KiB). Smaller shards would mean more gradient
-// buffers to sum per batch (each as large as the model); larger ones, fewer threads
-// usable at common batch sizes.
+// row counts); a 128-row batch gets 4 shards, enough to keep up to 4 threads (or
+// MPI ranks) busy and to balance 2; and a shard's activations stay in L2 (32 rows of
+// 784 + 512 + 512 floats are 230 KiB). The price of small shards: each shard's
+// weight gradient is its own GEMM with k = 32 (shallower than one over the whole
+// batch), and the tree has one leaf more per 32 rows.
+//
+// How the trainer uses them (two phases, see nn/src/batch_gradient.hpp): the shards
+// run forward and backward concurrently; then fixed blocks of parameter rows run
+// concurrently, each computing every shard's gradient of its rows and summing them
+// by the tree below before updating them. Neither the shards nor the blocks depend
+// on the thread count.
 //
 // The reduction tree: shard gradients g_0 .. g_{n-1} are summed pairwise, level by
 // level — g_i += g_{i+1} for even i, then g_i += g_{i+2} for i divisible by 4, and
