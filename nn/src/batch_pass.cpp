@@ -126,29 +126,31 @@ void BatchPass::check_model(const Model& model) const {
   }
 }
 
-void BatchPass::check_dataset(const Dataset& data) const {
+void BatchPass::check_dataset(const Dataset& data) const { check_dataset_fits(spec_, data); }
+
+void check_dataset_fits(const ModelSpec& spec, const Dataset& data) {
   // The description is built only for a message: the success path allocates nothing.
-  auto model = [&] { return "the model " + spec_.describe(); };
-  if (data.features != spec_.inputs) {
+  auto model = [&] { return "the model " + spec.describe(); };
+  if (data.features != spec.inputs) {
     throw std::invalid_argument("the dataset has " + std::to_string(data.features) + " features but " + model() +
-                                " takes " + std::to_string(spec_.inputs) + " inputs");
+                                " takes " + std::to_string(spec.inputs) + " inputs");
   }
-  if (spec_.head == Head::softmax_cross_entropy) {
+  if (spec.head == Head::softmax_cross_entropy) {
     if (!data.is_classification()) {
       throw std::invalid_argument("the dataset has regression targets but " + model() + " classifies");
     }
-    if (data.classes != spec_.outputs()) {
+    if (data.classes != spec.outputs()) {
       throw std::invalid_argument("the dataset has " + std::to_string(data.classes) + " classes but " + model() +
-                                  " has " + std::to_string(spec_.outputs()) + " outputs");
+                                  " has " + std::to_string(spec.outputs()) + " outputs");
     }
     if (data.labels.size() != static_cast<std::size_t>(data.samples)) {
       throw std::invalid_argument("the dataset has " + std::to_string(data.labels.size()) + " labels for " +
                                   std::to_string(data.samples) + " samples");
     }
   } else {
-    if (data.is_classification() || data.target_width != spec_.outputs()) {
+    if (data.is_classification() || data.target_width != spec.outputs()) {
       throw std::invalid_argument("the dataset's targets are " + std::to_string(data.target_width) +
-                                  " wide but " + model() + " predicts " + std::to_string(spec_.outputs()) + " values");
+                                  " wide but " + model() + " predicts " + std::to_string(spec.outputs()) + " values");
     }
     std::int64_t targets = 0;  // checked: a hand-made size must not wrap around to match
     if (__builtin_mul_overflow(data.samples, data.target_width, &targets) ||

@@ -45,7 +45,7 @@ void for_each_chunk(Context& ctx, const Model& model, std::int64_t rows, const F
 
 EvalMetrics evaluate(Context& ctx, const Model& model, const Dataset& data, std::span<std::int32_t> predictions) {
   if (data.samples < 1) throw std::invalid_argument("evaluate: the dataset is empty");
-  BatchPass(model.spec(), 1).check_dataset(data);
+  check_dataset_fits(model.spec(), data);
   const bool classify = data.is_classification();
   if (!predictions.empty() && (!classify || static_cast<std::int64_t>(predictions.size()) != data.samples)) {
     throw std::invalid_argument("evaluate: predictions need a classifier and one entry per sample (" +

@@ -65,7 +65,6 @@ struct Trainer::Impl {
     } else {
       gradient = std::make_unique<detail::OpParallelGradient>(model, config.batch_size);
     }
-    checker = std::make_unique<BatchPass>(model.spec(), 1);
   }
 
   Context& ctx;
@@ -74,7 +73,6 @@ struct Trainer::Impl {
   Optimizer optimizer;
   TrainingProgress progress;
   std::unique_ptr<detail::BatchGradient> gradient;
-  std::unique_ptr<BatchPass> checker;  // only for its dataset check
   std::vector<std::int64_t> order;     // this epoch's sample order
   std::int64_t order_epoch = -1;
 
@@ -93,7 +91,7 @@ struct Trainer::Impl {
     if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
     const DatasetKey key{data.x.data(), data.labels.data(), data.samples, data.features, data.classes};
     if (key == checked) return;
-    checker->check_dataset(data);
+    check_dataset_fits(model.spec(), data);
     // The largest |feature| bounds the first layer's weight gradient (see
     // DataParallelGradient); finding it also rejects NaN and Inf features up front.
     input_bound = detail::max_magnitude(data.x.data(), static_cast<std::int64_t>(data.x.size()));
@@ -157,9 +155,9 @@ struct Trainer::Impl {
         } else if (!result.gradient_finite) {
           failure = "the gradient holds NaN or Inf values (or values too large to sum)";
         } else if (!self->gradient->apply(self->ctx, self->optimizer, c, self->model.parameters())) {
-          // Finite shard gradients whose sum overflowed: detected only while the
-          // update ran, so (unlike every case above) this step has been applied.
-          failure = "the summed gradient overflowed to Inf (this step was applied; reload the last checkpoint)";
+          // The bound above rules this out; the update's own check is a safety net,
+          // and it can only speak after the fact.
+          failure = "a gradient was NaN or Inf while it was applied (this step was applied; reload the last checkpoint)";
         }
       }
     } call{this, &data, rows, optimizer.coefficients(lr), {}};

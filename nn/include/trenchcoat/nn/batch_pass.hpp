@@ -46,7 +46,12 @@ struct Batch {
 // as PyTorch's MSELoss). A data-parallel shard passes the factor of the WHOLE batch.
 double mean_loss_scale(Head head, std::int64_t batch_rows, std::int64_t outputs) noexcept;
 
-// The rows of `a` whose arg-max (first maximum) equals the label.
+// Throws std::invalid_argument unless `data` fits a model of `spec`: features ==
+// inputs, and labels with classes == outputs for cross-entropy, or targets of width
+// outputs for MSE, with storage of the sizes the dataset claims.
+void check_dataset_fits(const ModelSpec& spec, const Dataset& data);
+
+// The rows of `outputs` whose arg-max (first maximum) equals the label.
 std::int64_t count_correct(ConstMatrixView outputs, std::span<const std::int32_t> labels) noexcept;
 
 class BatchPass {
@@ -63,9 +68,7 @@ class BatchPass {
   void gather_rows(const Dataset& data, std::span<const std::int64_t> indices, std::int64_t first,
                    std::int64_t last) noexcept;
   Batch gathered(const Dataset& data, std::int64_t rows) const;
-  // Throws std::invalid_argument unless `data` fits the model: features == inputs,
-  // and labels with classes == outputs for cross-entropy, or targets of width outputs
-  // for MSE.
+  // check_dataset_fits(spec, data) for this pass's model.
   void check_dataset(const Dataset& data) const;
 
   // Runs every layer on x (rows x inputs, 1 <= rows <= max_rows). x must stay

@@ -84,11 +84,14 @@ struct TrainingState {
   std::vector<std::vector<float>> optimizer_state;
 };
 
-// Thrown when a loss or a gradient is NaN or Inf. The step that produced it is not
-// applied: the model and optimizer keep their state from before it (and any
-// checkpoint on disk is untouched). One case is caught only during the update: shard
-// gradients that are each finite but overflow when summed (|g| near 3e38); the
-// message then says that the step was applied.
+// Thrown when a loss or a gradient is NaN or Inf — or could be: the gradient is
+// checked before it is computed, from a bound on its elements (batch x max|input| x
+// max|output gradient| of each Dense layer must stay below FLT_MAX / 2), so a
+// gradient too large to sum safely counts as diverged too. The step that produced it
+// is not applied: the model and optimizer keep their state from before it, and any
+// checkpoint on disk is untouched. An update that overflows the parameters
+// themselves (a finite gradient times a huge learning rate) is caught by the next
+// step's loss.
 class TrainingDiverged : public std::runtime_error {
  public:
   TrainingDiverged(std::int64_t epoch, std::int64_t batch, std::int64_t global_step, const std::string& what);
