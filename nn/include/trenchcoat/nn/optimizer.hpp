@@ -87,7 +87,6 @@ class Optimizer {
 
  private:
   OptimizerConfig config_;
-  std::int64_t size_;
   std::int64_t steps_ = 0;
   FloatBuffer state_[2];
 };
