@@ -20,6 +20,14 @@
 
 namespace trenchcoat::nn::detail {
 
+// What one step works on.
+struct BatchRequest {
+  const Dataset* data = nullptr;
+  std::span<const std::int64_t> rows;       // the batch: indices into *data
+  std::span<const std::int64_t> next_rows;  // the next step's batch (empty if unknown), to prefetch
+  float input_bound = 0.0f;                 // the largest |feature| in *data (all finite)
+};
+
 struct GradientResult {
   double loss_sum = 0.0;        // the head's loss summed over the batch's rows
   std::int64_t correct = 0;     // rows classified correctly (before the update)
@@ -30,9 +38,7 @@ class BatchGradient {
  public:
   virtual ~BatchGradient() = default;
   // Must be called inside ctx.run(). Modifies nothing but its own buffers.
-  // `input_bound` is the largest |feature| in `data` (every feature is finite).
-  virtual GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                                 std::span<const std::int64_t> indices, float input_bound) = 0;
+  virtual GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) = 0;
   // One optimizer step with the gradient of the last compute(), inside ctx.run().
   // Returns false if the gradient that was applied held a NaN or an Inf.
   virtual bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
@@ -60,8 +66,7 @@ class BatchGradient {
 class DataParallelGradient final : public BatchGradient {
  public:
   DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch);
-  GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                         std::span<const std::int64_t> indices, float input_bound) override;
+  GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
   bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 
@@ -92,8 +97,7 @@ class DataParallelGradient final : public BatchGradient {
 class OpParallelGradient final : public BatchGradient {
  public:
   OpParallelGradient(const Model& model, std::int64_t max_batch);
-  GradientResult compute(Context& ctx, const Model& model, const Dataset& data,
-                         std::span<const std::int64_t> indices, float input_bound) override;
+  GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
   bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 

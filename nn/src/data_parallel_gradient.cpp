@@ -31,8 +31,9 @@ DataParallelGradient::DataParallelGradient(const Context& ctx, const Model& mode
   shard_finite_.resize(static_cast<std::size_t>(shards));
 }
 
-GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
-                                             std::span<const std::int64_t> indices, float input_bound) {
+GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, const BatchRequest& request) {
+  const Dataset& data = *request.data;
+  const std::span<const std::int64_t> indices = request.rows;
   const auto batch = static_cast<std::int64_t>(indices.size());
   const std::int64_t shards = shard_count(batch);
   const auto scale = static_cast<float>(mean_loss_scale(model.spec().head, batch, model.outputs()));
@@ -51,7 +52,15 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
     shard_correct_[k] = classify ? count_correct(out, b.targets.labels) : 0;
     shard_loss_[k] = pass.loss(worker, model, b.targets, scale);
     pass.backward_data(worker, model);
-    const GradientBound bound = gradient_bound(pass, b.x, input_bound);
+    // The same shard of the next batch: its rows are far apart in a dataset much
+    // larger than the caches; asked for now, they are near when the next step
+    // gathers them.
+    const Shard next = shard_bounds(static_cast<std::int64_t>(request.next_rows.size()), s);
+    if (next.rows() > 0) {
+      prefetch_rows(data, request.next_rows.subspan(static_cast<std::size_t>(next.begin),
+                                                    static_cast<std::size_t>(next.rows())));
+    }
+    const GradientBound bound = gradient_bound(pass, b.x, request.input_bound);
     shard_bound_[k] = bound.per_row;
     shard_finite_[k] = bound.finite ? 1 : 0;
   });

@@ -11,8 +11,9 @@ namespace trenchcoat::nn::detail {
 OpParallelGradient::OpParallelGradient(const Model& model, std::int64_t max_batch)
     : pass_(model.spec(), max_batch), grads_(static_cast<std::size_t>(model.layout().buffer_size())) {}
 
-GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, const Dataset& data,
-                                           std::span<const std::int64_t> indices, float input_bound) {
+GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, const BatchRequest& request) {
+  const Dataset& data = *request.data;
+  const std::span<const std::int64_t> indices = request.rows;
   const auto batch = static_cast<std::int64_t>(indices.size());
   // Copying the batch's rows is the one step the kernels do not split; blocks of
   // kShardRows rows spread it over the threads.
@@ -28,7 +29,7 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
   r.loss_sum = pass_.loss(ctx, model, b.targets, scale);
   if (!std::isfinite(r.loss_sum)) return r;
   pass_.backward(ctx, model, grads_.span());
-  const GradientBound bound = gradient_bound(pass_, b.x, input_bound);
+  const GradientBound bound = gradient_bound(pass_, b.x, request.input_bound);
   r.gradient_finite = bound.finite && gradient_is_safe(bound.per_row, batch);
   return r;
 }

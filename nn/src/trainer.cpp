@@ -137,19 +137,19 @@ struct Trainer::Impl {
   }
 
   // One optimizer step on `rows`. Nothing is modified unless the step succeeds.
-  detail::GradientResult step(const Dataset& data, std::span<const std::int64_t> rows, double lr) {
+  detail::GradientResult step(const Dataset& data, std::span<const std::int64_t> rows,
+                              std::span<const std::int64_t> next_rows, double lr) {
     // Everything the step needs travels in one struct so that the closure handed to
     // ctx.run() holds a single reference and std::function stores it without
     // allocating.
     struct Call {
       Impl* self;
-      const Dataset* data;
-      std::span<const std::int64_t> rows;
+      detail::BatchRequest request;
       UpdateCoefficients c;
       detail::GradientResult result;
       const char* failure = nullptr;
       void operator()() {
-        result = self->gradient->compute(self->ctx, self->model, *data, rows, self->input_bound);
+        result = self->gradient->compute(self->ctx, self->model, request);
         if (!std::isfinite(result.loss_sum)) {
           failure = "the loss is not finite";
         } else if (!result.gradient_finite) {
@@ -160,7 +160,7 @@ struct Trainer::Impl {
           failure = "a gradient was NaN or Inf while it was applied (this step was applied; reload the last checkpoint)";
         }
       }
-    } call{this, &data, rows, optimizer.coefficients(lr), {}};
+    } call{this, detail::BatchRequest{&data, rows, next_rows, input_bound}, optimizer.coefficients(lr), {}};
     ctx.run([&call] { call(); });
     if (call.failure != nullptr) {
       std::string what = call.failure;
@@ -218,11 +218,13 @@ EpochMetrics Trainer::train_epoch(const Dataset& data, const StepCallback& on_st
   while (p.batch < per_epoch && !stopped) {
     const std::int64_t first = p.batch * m.config.batch_size;
     const std::int64_t rows = std::min(m.config.batch_size, data.samples - first);
+    const std::int64_t next_first = first + rows;
+    const std::int64_t next_rows = std::min(m.config.batch_size, data.samples - next_first);
+    const std::span<const std::int64_t> order(m.order);
     const double lr = m.rate(p.global_step, data.samples);
     const detail::GradientResult r =
-        m.step(data, std::span<const std::int64_t>(m.order).subspan(static_cast<std::size_t>(first),
-                                                                    static_cast<std::size_t>(rows)),
-               lr);
+        m.step(data, order.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(rows)),
+               order.subspan(static_cast<std::size_t>(next_first), static_cast<std::size_t>(next_rows)), lr);
     p.loss_sum += r.loss_sum;
     p.correct += r.correct;
     p.samples_seen += rows;

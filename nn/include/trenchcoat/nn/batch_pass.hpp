@@ -46,6 +46,11 @@ struct Batch {
 // as PyTorch's MSELoss). A data-parallel shard passes the factor of the WHOLE batch.
 double mean_loss_scale(Head head, std::int64_t batch_rows, std::int64_t outputs) noexcept;
 
+// Asks the memory system for the dataset rows `indices` (each < data.samples) ahead
+// of a later gather: it returns at once, and the rows arrive in the cache while the
+// caller works on something else.
+void prefetch_rows(const Dataset& data, std::span<const std::int64_t> indices) noexcept;
+
 // Throws std::invalid_argument unless `data` fits a model of `spec`: features ==
 // inputs, and labels with classes == outputs for cross-entropy, or targets of width
 // outputs for MSE, with storage of the sizes the dataset claims.
