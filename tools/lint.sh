@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Static analysis of our own sources: clang-tidy (checks in .clang-tidy) and cppcheck,
+# both driven by a build tree's compile_commands.json. Any finding fails the run.
+#   tools/lint.sh [BUILD_DIR]          (default build/release; configured if missing)
+# Only our translation units are analysed (kernels/ nn/ tools/ bench/ tests/ fuzz/),
+# two at a time; system and third-party headers are not.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$root/build/release}
+jobs=$(nproc)
+"$root/tools/setup/install-deps.sh" --lint
+[[ -f "$dir/compile_commands.json" ]] || cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+# Our translation units, as the build compiles them (generated ones excluded).
+mapfile -t sources < <(python3 - "$dir/compile_commands.json" "$root" <<'PY'
+import json, os, sys
+root = os.path.realpath(sys.argv[2])
+seen = set()
+for entry in json.load(open(sys.argv[1])):
+    f = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
+    rel = os.path.relpath(f, root)
+    if rel.split(os.sep)[0] in ("kernels", "nn", "tools", "bench", "tests", "fuzz") and f not in seen:
+        seen.add(f)
+        print(f)
+PY
+)
+[[ ${#sources[@]} -gt 0 ]] || { echo "lint: no sources found in $dir/compile_commands.json" >&2; exit 1; }
+
+status=0
+echo "--- clang-tidy: ${#sources[@]} files"
+# The build tree may come from GCC: clang does not know GCC-only warning options
+# (-Wno-maybe-uninitialized), which is no finding of ours.
+if ! printf '%s\n' "${sources[@]}" | xargs -P "$jobs" -n 4 \
+    clang-tidy -p "$dir" --quiet --extra-arg=-Wno-unknown-warning-option >"$dir/clang-tidy.log" 2>&1; then
+  status=1
+fi
+# clang-tidy prints "N warnings generated" for suppressed system-header warnings too;
+# only diagnostics in our files count (and WarningsAsErrors turns them into errors).
+if grep -E "^$root/.*: (warning|error):" "$dir/clang-tidy.log"; then
+  status=1
+elif [[ $status -ne 0 ]]; then
+  tail -n 40 "$dir/clang-tidy.log"
+fi
+
+echo "--- cppcheck"
+# --inline-suppr: the few accepted findings carry a `// cppcheck-suppress id` comment
+# with the reason next to the code. missingIncludeSystem: cppcheck does not need
+# (or parse) the standard library's headers; it has its own models of them.
+if ! cppcheck --project="$dir/compile_commands.json" --file-filter="$root/kernels/*" \
+    --file-filter="$root/nn/*" --file-filter="$root/tools/*" --file-filter="$root/bench/*" \
+    --file-filter="$root/tests/*" --file-filter="$root/fuzz/*" \
+    --enable=warning,performance,portability --inline-suppr --suppress=missingIncludeSystem \
+    --error-exitcode=1 -j "$jobs" --quiet --template='{file}:{line}: {severity} ({id}): {message}' \
+    >"$dir/cppcheck.log" 2>&1; then
+  cat "$dir/cppcheck.log"
+  status=1
+fi
+[[ $status -eq 0 ]] && echo "lint: clean"
+exit "$status"
