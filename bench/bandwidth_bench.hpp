@@ -37,17 +37,17 @@ inline void fill_spread(std::vector<float>& v, std::uint32_t seed, float lo, flo
   }
 }
 
-// Calls body() `reps` times back to back per benchmark iteration and reports the time
-// of one call (UseManualTime): steady_clock's ~20-40 ns per reading would otherwise
-// inflate a 100 ns kernel. Returns the total of the reported times.
+// Calls body() in batches of `reps` back-to-back calls, each call one benchmark
+// iteration (KeepRunningBatch), with one clock reading per batch (UseManualTime):
+// steady_clock's ~20-40 ns per reading would otherwise inflate a 100 ns kernel.
+// Returns the total timed seconds.
 template <class F>
 double time_calls(benchmark::State& state, int reps, F&& body) {
   double total = 0.0;
-  for (auto _ : state) {
+  while (state.KeepRunningBatch(reps)) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < reps; ++k) body();
-    const double dt =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / static_cast<double>(reps);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(dt);
     total += dt;
     benchmark::ClobberMemory();

@@ -108,6 +108,10 @@ struct ArchExtras<xsimd::avx512bw> {
     return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), first(n), p);
   }
   static void store_partial(float* p, int n, const vec& v) noexcept { _mm512_mask_storeu_ps(p, first(n), v); }
+  // The first n (<= 16) int32 values as floats, -1 in the other lanes.
+  static vec ints_as_float(const std::int32_t* p, int n) noexcept {
+    return _mm512_cvtepi32_ps(_mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), first(n), p));
+  }
   static dvec widen_lo(const vec& v) noexcept { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
   static dvec widen_hi(const vec& v) noexcept {
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
@@ -186,6 +190,10 @@ struct ArchExtras<xsimd::fma3<xsimd::avx2>> {
     return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
   }
   static void store_partial(float* p, int n, const vec& v) noexcept { _mm256_maskstore_ps(p, first(n), v); }
+  static vec ints_as_float(const std::int32_t* p, int n) noexcept {
+    const __m256i m = first(n);
+    return _mm256_cvtepi32_ps(_mm256_blendv_epi8(_mm256_set1_epi32(-1), _mm256_maskload_epi32(p, m), m));
+  }
   static dvec widen_lo(const vec& v) noexcept { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
   static dvec widen_hi(const vec& v) noexcept { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
   static float reduce_max(const vec& v) noexcept {
@@ -265,6 +273,7 @@ struct XsimdOps {
   static float first(const vec& v) noexcept { return X::first(v); }
   static unsigned bits(const mask& m) noexcept { return X::bits(m); }
   static void transpose(vec (&r)[width]) noexcept { X::transpose(r); }
+  static vec ints_as_float(const std::int32_t* p, int n) noexcept { return X::ints_as_float(p, n); }
   static vec load(const float* p) noexcept { return vec::load_aligned(p); }
   static void store(float* p, const vec& v) noexcept { v.store_aligned(p); }
   // 0, 1, 2, ... in the lanes.

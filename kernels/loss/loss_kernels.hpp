@@ -65,18 +65,22 @@ struct XentRow {
   static double narrow(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
                        std::int64_t g_stride, std::int64_t rows, std::int64_t n, float scale, double* row_loss) {
     using dacc = typename V::dacc;
+    using mask = typename V::mask;
     typename R::Block b;
-    alignas(64) float lab[W];
     alignas(64) double loss[W];
+    mask is_label[W];  // lane i of is_label[j]: row i's label is j
     double total = 0.0;
     for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
       const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
       const float* xb = x + r0 * x_stride;
-      for (int i = 0; i < W; ++i) lab[i] = i < nb ? static_cast<float>(labels[r0 + i]) : -1.0f;
-      const vec label = V::load(lab);
+      // Labels as floats (exact below 2^24), one load; -1 in lanes past the block.
+      const vec label = V::ints_as_float(labels + r0, nb);
       R::load_block(xb, x_stride, nb, n, b);
       vec x_label = V::broadcast(0.0f);
-      for (std::int64_t j = 0; j < n; ++j) x_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], x_label);
+      for (std::int64_t j = 0; j < n; ++j) {
+        is_label[j] = label == V::broadcast(static_cast<float>(j));
+        x_label = V::select(is_label[j], b.c[j], x_label);
+      }
       R::template block_stats<false>(n, b);
       // loss = log1p(t) - (x[label] - m), formed in double lane by lane.
       const vec ls = V::log1p(b.t);
@@ -88,11 +92,9 @@ struct XentRow {
       if (g != nullptr) {
         const vec k = V::broadcast(scale) / (V::broadcast(1.0f) + b.t);
         vec e_label = V::broadcast(0.0f);
-        for (std::int64_t j = 0; j < n; ++j) e_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], e_label);
+        for (std::int64_t j = 0; j < n; ++j) e_label = V::select(is_label[j], b.c[j], e_label);
         const vec g_label = V::broadcast(0.0f) - (b.t + (V::broadcast(1.0f) - e_label)) * k;
-        for (std::int64_t j = 0; j < n; ++j) {
-          b.c[j] = V::select(label == V::broadcast(static_cast<float>(j)), g_label, b.c[j] * k);
-        }
+        for (std::int64_t j = 0; j < n; ++j) b.c[j] = V::select(is_label[j], g_label, b.c[j] * k);
         R::store_block(g + r0 * g_stride, g_stride, nb, n, b);
       }
       for (int i = 0; i < nb; ++i) {
