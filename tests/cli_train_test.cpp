@@ -260,7 +260,9 @@ TEST_F(CliTest, StoppedAndResumedEqualsUninterrupted) {
 TEST_F(CliTest, CtrlCSavesAResumableCheckpoint) {
   // Long enough that SIGINT lands mid-run; wherever it lands, the resumed run must end
   // exactly where the uninterrupted one does.
-  const std::vector<std::string> flags = {"train", "--data", toy(), "--layers", "64-32-4", "--epochs", "3000",
+  // 1000 tiny epochs: about half a second in a Release build, several seconds under
+  // ASan, against a few milliseconds between polls.
+  const std::vector<std::string> flags = {"train", "--data", toy(), "--layers", "64-32-4", "--epochs", "1000",
                                           "--batch", "64", "--lr", "0.01", "--schedule", "constant"};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = flags;
