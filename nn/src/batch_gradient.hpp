@@ -3,7 +3,6 @@
 // compute() produces the gradient of the batch's MEAN loss and checks it; apply()
 // hands it to the optimizer.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -39,9 +38,9 @@ class BatchGradient {
   virtual ~BatchGradient() = default;
   // Must be called inside ctx.run(). Modifies nothing but its own buffers.
   virtual GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) = 0;
-  // One optimizer step with the gradient of the last compute(), inside ctx.run().
-  // Returns false if the gradient that was applied held a NaN or an Inf.
-  virtual bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+  // One optimizer step with the gradient of the last compute(), inside ctx.run();
+  // only after compute() found the gradient finite.
+  virtual void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                      std::span<float> params) = 0;
 };
 
@@ -67,12 +66,12 @@ class DataParallelGradient final : public BatchGradient {
  public:
   DataParallelGradient(const Context& ctx, const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
-  bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+  void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 
  private:
   void update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
-                    const GradientBlock& block, std::atomic<bool>& finite);
+                    const GradientBlock& block);
 
   const ParameterLayout* layout_;
   WorkerContexts workers_;
@@ -98,7 +97,7 @@ class OpParallelGradient final : public BatchGradient {
  public:
   OpParallelGradient(const Model& model, std::int64_t max_batch);
   GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
-  bool apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+  void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
 
  private:

@@ -2,7 +2,6 @@
 #include <cmath>
 
 #include "batch_gradient.hpp"
-#include "float_checks.hpp"
 #include "gradient_bound.hpp"
 #include "parallel.hpp"
 #include "trenchcoat/kernels/activation.hpp"
@@ -80,8 +79,7 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
 }
 
 void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
-                                        std::span<float> params, const GradientBlock& block,
-                                        std::atomic<bool>& finite) {
+                                        std::span<float> params, const GradientBlock& block) {
   const DenseSlot& slot = layout_->dense()[block.dense];
   const int thread = ctx.current_slot();
   Context& worker = workers_.at(thread);
@@ -90,21 +88,31 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
   const std::int64_t n = slot.out;
   const std::int64_t weights = rows * n;
   float** part = leaf_pointers_[static_cast<std::size_t>(thread)].data();
-  for (std::int64_t s = 0; s < shards_; ++s) part[s] = scratch + s * block_stride_;
+  const std::span<const float* const> leaves(part, static_cast<std::size_t>(shards_));
+
+  // Sums a range of the shards' parts by the tree and updates the parameters from
+  // it, a chunk at a time so that each chunk's sum is still in L1 when the optimizer
+  // reads it (the parts are read once, from L2; the sum never leaves L1).
+  auto sum_and_update = [&](std::int64_t length, std::int64_t param_offset) {
+    constexpr std::int64_t kChunk = 1024;
+    float sum[kChunk];
+    for (std::int64_t at = 0; at < length; at += kChunk) {
+      const std::int64_t len = std::min(kChunk, length - at);
+      tree_sum(leaves, at, at + len, sum);
+      optimizer.update_block(c, params, param_offset + at, {sum, static_cast<std::size_t>(len)});
+    }
+  };
 
   // This block's rows of every shard's weight gradient: X_s[:, rows]^T dY_s.
   for (std::int64_t s = 0; s < shards_; ++s) {
+    part[s] = scratch + s * block_stride_;
     const BatchPass& pass = passes_[static_cast<std::size_t>(s)];
     const ConstMatrixView x = pass.dense_input(block.dense);
     const ConstMatrixView dy = pass.dense_output_grad(block.dense);
     gemm(worker, Trans::T, Trans::N, rows, n, x.rows, 1.0f, x.data + block.row_begin, x.stride, dy.data, dy.stride,
          0.0f, part[s], n);
   }
-  const std::span<float* const> leaves(part, static_cast<std::size_t>(shards_));
-  pairwise_sum(leaves, 0, weights);
-  if (!all_finite(part[0], weights)) finite.store(false, std::memory_order_relaxed);
-  optimizer.update_block(c, params, slot.weight_offset + block.row_begin * n,
-                         {part[0], static_cast<std::size_t>(weights)});
+  sum_and_update(weights, slot.weight_offset + block.row_begin * n);
 
   if (!block.bias) return;
   for (std::int64_t s = 0; s < shards_; ++s) {
@@ -112,18 +120,14 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
     bias_backward(worker, passes_[static_cast<std::size_t>(s)].dense_output_grad(block.dense),
                   {part[s], static_cast<std::size_t>(n)});
   }
-  pairwise_sum(leaves, 0, n);
-  if (!all_finite(part[0], n)) finite.store(false, std::memory_order_relaxed);
-  optimizer.update_block(c, params, slot.bias_offset, {part[0], static_cast<std::size_t>(n)});
+  sum_and_update(n, slot.bias_offset);
 }
 
-bool DataParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+void DataParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                                  std::span<float> params) {
-  std::atomic<bool> finite{true};
   for_each_task(ctx, static_cast<std::int64_t>(blocks_.size()), [&](std::int64_t b) {
-    update_block(ctx, optimizer, c, params, blocks_[static_cast<std::size_t>(b)], finite);
+    update_block(ctx, optimizer, c, params, blocks_[static_cast<std::size_t>(b)]);
   });
-  return finite.load();
 }
 
 }  // namespace trenchcoat::nn::detail

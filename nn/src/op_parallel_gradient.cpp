@@ -34,10 +34,9 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
   return r;
 }
 
-bool OpParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+void OpParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                                std::span<float> params) {
-  const float* g = grads_.data();
-  return reduce_and_update(ctx, optimizer, c, params, std::span<const float* const>(&g, 1));
+  apply_update(ctx, optimizer, c, params, grads_.span());
 }
 
 }  // namespace trenchcoat::nn::detail

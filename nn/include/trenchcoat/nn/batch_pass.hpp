@@ -1,8 +1,8 @@
 #pragma once
 // One forward and backward pass over a block of rows, with every buffer it needs
-// allocated once for up to `max_rows` rows. The trainer keeps one per worker thread
-// (data-parallel: a shard of the mini-batch each) or one for the whole batch
-// (op-parallel); evaluation uses them forward-only.
+// allocated once for up to `max_rows` rows. The trainer keeps one per shard of the
+// mini-batch (data-parallel) or one for the whole batch (op-parallel); evaluation
+// uses them forward-only, one per thread.
 //
 //   BatchPass pass(model.spec(), 32);
 //   Batch b = pass.gather(data, indices);                  // rows of the dataset
