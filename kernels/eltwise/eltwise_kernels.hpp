@@ -238,8 +238,30 @@ void column_sums(const float* dy, std::int64_t stride, std::int64_t rows, std::i
     return;
   }
   map1<V>(out, out, cols, [&](const vec&) { return zero; });
-  for (std::int64_t r = 0; r < rows; ++r) {
-    map2<V>(out, dy + r * stride, out, cols, [](const vec& s, const vec& d) { return s + d; });
+  // Four rows per sweep: out[c] = (((out[c] + a[c]) + b[c]) + c[c]) + d[c], the same
+  // additions in the same order as one row at a time, with a quarter of the loads and
+  // stores of `out`. Row by row, each store to out[c] sat in the store buffer when
+  // the next row's load of column c came, 4 KiB further on for 1024 columns: the
+  // 4K-aliasing check then stalls the load (measured 57% of stream bandwidth).
+  std::int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float* a = dy + r * stride;
+    const float* b = a + stride;
+    const float* c = b + stride;
+    const float* d = c + stride;
+    std::int64_t j = 0;
+    for (; j + W <= cols; j += W) {
+      V::storeu(out + j, (((V::loadu(out + j) + V::loadu(a + j)) + V::loadu(b + j)) + V::loadu(c + j)) +
+                             V::loadu(d + j));
+    }
+    if (j < cols) {
+      const int rest = static_cast<int>(cols - j);
+      auto part = [&](const float* p) { return V::load_partial(p + j, rest, 0.0f); };
+      V::store_partial(out + j, rest, (((part(out) + part(a)) + part(b)) + part(c)) + part(d));
+    }
+  }
+  for (; r < rows; ++r) {
+    map2<V>(out, dy + r * stride, out, cols, [](const vec& s, const vec& x) { return s + x; });
   }
 }
 
