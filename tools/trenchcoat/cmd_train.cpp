@@ -56,6 +56,13 @@ struct EpochRecord {
   nn::EpochMetrics train;
   nn::EvalMetrics test;
   double eval_seconds = 0.0;
+  // Samples trained on by this invocation: fewer than train.samples when the epoch
+  // was resumed part-way (its metrics still cover the whole epoch).
+  std::int64_t trained = 0;
+
+  double samples_per_second() const {
+    return train.seconds > 0 ? static_cast<double>(trained) / train.seconds : 0.0;
+  }
 };
 
 Json epoch_json(const EpochRecord& r) {
@@ -66,7 +73,7 @@ Json epoch_json(const EpochRecord& r) {
   j["test_loss"] = number_or_null(r.test.loss);
   j["test_accuracy"] = number_or_null(r.test.accuracy);
   j["seconds"] = r.train.seconds;
-  j["samples_per_second"] = r.train.seconds > 0 ? static_cast<double>(r.train.samples) / r.train.seconds : 0.0;
+  j["samples_per_second"] = r.samples_per_second();
   j["eval_seconds"] = r.eval_seconds;
   j["steps"] = r.train.steps;
   j["learning_rate"] = r.train.learning_rate;
@@ -189,7 +196,8 @@ int run_train(const TrainFlags& f) {
     };
     while (!trainer.finished()) {
       const nn::TrainingProgress& p = trainer.progress();
-      bar.start_epoch(p.epoch, p.batch > 0 ? p.samples_seen : 0, data.train.samples);
+      const std::int64_t already = p.batch > 0 ? p.samples_seen : 0;
+      bar.start_epoch(p.epoch, already, data.train.samples);
       nn::EpochMetrics m;
       try {
         m = trainer.train_epoch(data.train, on_step);
@@ -204,7 +212,7 @@ int run_train(const TrainFlags& f) {
         const auto t0 = Clock::now();
         last_eval = nn::evaluate(ctx, model, data.test, predictions);
         eval_current = true;
-        EpochRecord r{m, last_eval, seconds_since(t0)};
+        EpochRecord r{m, last_eval, seconds_since(t0), m.samples - already};
         eval_seconds += r.eval_seconds;
         if (!to_target && last_eval.accuracy >= kTargetAccuracy) to_target = train_seconds;
         // Long runs (xor's hundreds of tiny epochs) print about twenty lines, first and last included.
@@ -213,12 +221,12 @@ int run_train(const TrainFlags& f) {
           fmt::print("epoch {:>{}}/{}  train loss {:.4f}  acc {}  test acc {}  {:.3f} s  {} samples/s\n", m.epoch + 1,
                      std::to_string(config.epochs).size(), config.epochs, m.loss, percent(m.accuracy),
                      percent(last_eval.accuracy), m.seconds,
-                     rate(m.seconds > 0 ? static_cast<double>(m.samples) / m.seconds : 0.0));
+                     rate(r.samples_per_second()));
           std::fflush(stdout);
         }
         records.push_back(r);
       } else {
-        records.push_back(EpochRecord{m, {}, 0.0});
+        records.push_back(EpochRecord{m, {}, 0.0, m.samples - already});
       }
       if (m.stopped && !trainer.finished()) {
         interrupted = true;
