@@ -30,6 +30,10 @@ struct GradientBlock {
 inline constexpr std::int64_t kBlockScratchFloats = std::int64_t{1} << 16;  // 256 KiB
 inline constexpr std::int64_t kMinBlockFloats = std::int64_t{1} << 11;
 inline constexpr std::int64_t kMaxBlockFloats = std::int64_t{1} << 14;
+// Block heights are multiples of this (a common GEMM micro-tile height).
+inline constexpr std::int64_t kRowAlign = 8;
+// A weight matrix with at least this many rows is cut into two blocks or more.
+inline constexpr std::int64_t kSplitRows = 256;
 
 std::vector<GradientBlock> plan_gradient_blocks(const ParameterLayout& layout, std::int64_t shards);
 
