@@ -9,8 +9,8 @@
 //   store_partial(p, n, v)    and their counterpart; neither touches memory past p[n-1]
 //   fma, max, min, select, reduce_max, widen-add into a dacc and its sum dsum
 //   exp, log1p_unit, log1p    the transcendental building blocks
-// and, for the SIMD policies only (rows of at most one vector): allmax (the maximum
-// in every lane), sum_lanes, first, count (of a mask), iota, aligned load/store.
+// and, for the SIMD policies only (rows of at most one vector, in transposed blocks):
+// transpose (W x W, in registers), bits (of a mask), ints_as_float, dsub, dstore.
 //
 // Loop tails go through load_partial/store_partial and the same arithmetic as the
 // vector bodies, so an element's value never depends on where a vector (or a thread's
@@ -117,21 +117,6 @@ struct ArchExtras<xsimd::avx512bw> {
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   }
   static float reduce_max(const vec& v) noexcept { return _mm512_reduce_max_ps(v); }
-  // Butterflies that leave the maximum in every lane: halves, quarters, pairs, lanes.
-  static vec allmax(vec v) noexcept {
-    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
-    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
-    v = _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
-  }
-  static float sum_lanes(const vec& v) noexcept {
-    const __m512 h = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
-    const __m512 q = _mm512_add_ps(h, _mm512_shuffle_f32x4(h, h, _MM_SHUFFLE(2, 3, 0, 1)));
-    const __m128 x = _mm512_castps512_ps128(q);
-    const __m128 p = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-  }
-  static float first(const vec& v) noexcept { return _mm512_cvtss_f32(v); }
   static unsigned bits(const xsimd::batch_bool<float, xsimd::avx512bw>& m) noexcept {
     return static_cast<unsigned>(static_cast<__mmask16>(m));
   }
@@ -202,17 +187,6 @@ struct ArchExtras<xsimd::fma3<xsimd::avx2>> {
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
   }
-  static vec allmax(vec v) noexcept {
-    v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
-    v = _mm256_max_ps(v, _mm256_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm256_max_ps(v, _mm256_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
-  }
-  static float sum_lanes(const vec& v) noexcept {
-    const __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 p = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-  }
-  static float first(const vec& v) noexcept { return _mm256_cvtss_f32(v); }
   static unsigned bits(const xsimd::batch_bool<float, xsimd::fma3<xsimd::avx2>>& m) noexcept {
     return static_cast<unsigned>(_mm256_movemask_ps(static_cast<__m256>(m)));
   }
@@ -267,20 +241,9 @@ struct XsimdOps {
   static vec abs(const vec& a) noexcept { return xsimd::abs(a); }
   static vec select(const mask& m, const vec& a, const vec& b) noexcept { return xsimd::select(m, a, b); }
   static float reduce_max(const vec& v) noexcept { return X::reduce_max(v); }
-  static vec allmax(const vec& v) noexcept { return X::allmax(v); }
-  // Sum of the lanes in a fixed order (a tree: halves, quarters, ...).
-  static float sum_lanes(const vec& v) noexcept { return X::sum_lanes(v); }
-  static float first(const vec& v) noexcept { return X::first(v); }
   static unsigned bits(const mask& m) noexcept { return X::bits(m); }
   static void transpose(vec (&r)[width]) noexcept { X::transpose(r); }
   static vec ints_as_float(const std::int32_t* p, int n) noexcept { return X::ints_as_float(p, n); }
-  static vec load(const float* p) noexcept { return vec::load_aligned(p); }
-  static void store(float* p, const vec& v) noexcept { v.store_aligned(p); }
-  // 0, 1, 2, ... in the lanes.
-  static vec iota() noexcept {
-    alignas(64) static constexpr float kLanes[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    return vec::load_aligned(kLanes);
-  }
   static dacc dzero() noexcept { return {dvec(0.0), dvec(0.0)}; }
   static void widen_add(dacc& acc, const vec& v) noexcept {
     acc.lo += X::widen_lo(v);

@@ -2,11 +2,13 @@
 // Row algorithms shared by the softmax kernels and the fused softmax + cross-entropy
 // loss, templated on a vector policy (common/vec_ops.hpp) and instantiated per ISA.
 //
-// A row is done in three sweeps: its maximum m; e[j] = exp(x[j] - m) with their sum s
-// accumulated in double; the output from e and s. Only the first sweep reads memory
-// when the row fits in L1/L2 (10 to 100 000 classes do), so the data is streamed once.
-// The sum is kept in double because the loss near 0 is log(s) with s = 1 + (small):
-// a float sum would lose the small part to rounding (absolute error ~1e-7 per add).
+// A row wider than one vector is done in three sweeps: its maximum m; e[j] =
+// exp(x[j] - m) with their sum s accumulated in double; the output from e and s. Only
+// the first sweep reads memory when the row fits in L1/L2 (10 to 100 000 classes do),
+// so the data is streamed once, and the next row is prefetched meanwhile. The sum is
+// kept in double because the loss near 0 is log(s) with s = 1 + (small): a float sum
+// would lose the small part to rounding (absolute error ~1e-7 per add). Rows of at
+// most one vector go W at a time through the transposed blocks further down.
 //
 // Awkward rows (see softmax.hpp): -inf entries give e = 0; a NaN entry makes its
 // e and thus s NaN, so the whole row comes out NaN whether or not the maximum caught
@@ -28,7 +30,7 @@ struct SoftmaxRow {
   static constexpr int W = V::width;
   static constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-  // A row of at most one vector: loaded once, kept in a register.
+  // A row of at most one vector (the transposed-block path).
   static bool fits_one_vector(std::int64_t n) noexcept { return W > 1 && n <= W; }
   static vec load_short(const float* x, std::int64_t n) noexcept {
     return n == W ? V::loadu(x) : V::load_partial(x, static_cast<int>(n), -kInf);
