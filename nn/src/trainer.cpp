@@ -7,6 +7,7 @@
 #include <string>
 
 #include "batch_gradient.hpp"
+#include "exchanged_gradient.hpp"
 #include "float_checks.hpp"
 #include "parameter_update.hpp"
 #include "trenchcoat/nn/batch_pass.hpp"
@@ -56,11 +57,16 @@ TrainingDiverged::TrainingDiverged(std::int64_t epoch, std::int64_t batch, std::
       global_step_(global_step) {}
 
 struct Trainer::Impl {
-  Impl(Context& c, Model& m, TrainerConfig cfg)
+  Impl(Context& c, Model& m, TrainerConfig cfg, GradientExchange* exchange = nullptr)
       : ctx(c), model(m), config((cfg.validate(), cfg)), optimizer(config.optimizer, m.layout().buffer_size()) {
     // A batch never exceeds the dataset, but the dataset is not known yet: size the
     // buffers for the configured batch.
-    if (config.strategy == Strategy::data_parallel) {
+    if (exchange != nullptr) {
+      if (config.strategy != Strategy::data_parallel) {
+        throw std::invalid_argument("training across processes needs the data-parallel strategy");
+      }
+      gradient = std::make_unique<detail::ExchangedGradient>(ctx, model, config.batch_size, *exchange);
+    } else if (config.strategy == Strategy::data_parallel) {
       gradient = std::make_unique<detail::DataParallelGradient>(ctx, model, config.batch_size);
     } else {
       gradient = std::make_unique<detail::OpParallelGradient>(model, config.batch_size);
@@ -172,6 +178,9 @@ struct Trainer::Impl {
 
 Trainer::Trainer(Context& ctx, Model& model, TrainerConfig config)
     : impl_(std::make_unique<Impl>(ctx, model, std::move(config))) {}
+
+Trainer::Trainer(Context& ctx, Model& model, TrainerConfig config, GradientExchange& exchange)
+    : impl_(std::make_unique<Impl>(ctx, model, std::move(config), &exchange)) {}
 
 Trainer::~Trainer() = default;
 

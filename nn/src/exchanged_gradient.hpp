@@ -1,0 +1,50 @@
+#pragma once
+// The data-parallel step of one rank among several (gradient_exchange.hpp).
+//
+// compute(): this rank's shards of the batch run forward and backward exactly as in
+// DataParallelGradient's phase 1 (same shard rows, same loss scale — that of the
+// WHOLE batch); the ranks share every shard's loss, accuracy and gradient bound, so
+// all of them reach the same verdict on finiteness; then, blocks of parameter rows
+// in parallel, every local shard's weight and bias gradient is computed by the same
+// kernel calls as in DataParallelGradient's phase 2 and summed by the sharding tree
+// into one full-size gradient buffer, which the exchange combines across ranks.
+// apply(): the optimizer sweeps the combined gradient, identically on every rank.
+//
+// Unlike the single-process step this one writes a full-size gradient (the
+// exchange needs it whole), so it cannot fuse the update into the sum; the update
+// is element-wise, so the split changes no bit of the result.
+
+#include <cstdint>
+#include <vector>
+
+#include "batch_gradient.hpp"
+#include "trenchcoat/nn/gradient_exchange.hpp"
+
+namespace trenchcoat::nn::detail {
+
+class ExchangedGradient final : public BatchGradient {
+ public:
+  // `exchange` must outlive this object.
+  ExchangedGradient(const Context& ctx, const Model& model, std::int64_t max_batch, GradientExchange& exchange);
+  GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
+  void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
+             std::span<float> params) override;
+
+ private:
+  // The sum of the local shards' gradients (sharding tree) into grads_.
+  void sum_local_shards(const Context& ctx, std::int64_t local_shards);
+  void sum_block(const Context& ctx, const GradientBlock& block, std::int64_t local_shards);
+
+  GradientExchange* exchange_;
+  const ParameterLayout* layout_;
+  WorkerContexts workers_;
+  std::vector<BatchPass> passes_;      // one per local shard of the largest share
+  std::vector<GradientBlock> blocks_;
+  std::int64_t block_stride_ = 0;      // floats per shard in a slot's scratch
+  std::vector<FloatBuffer> scratch_;   // one per thread slot
+  std::vector<std::vector<const float*>> leaf_pointers_;  // per thread slot
+  std::vector<ShardStats> stats_;      // per shard of the batch
+  FloatBuffer grads_;                  // the model's layout
+};
+
+}  // namespace trenchcoat::nn::detail
