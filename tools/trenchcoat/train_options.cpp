@@ -104,6 +104,10 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--resume", f.resume, "continue the run saved in this checkpoint (also where it is saved again)");
   cmd.add_option("--json", f.json, "write the configuration, machine, per-epoch metrics and results as JSON");
   cmd.add_flag("-q,--quiet", f.quiet, "print only the final result line");
+  cmd.add_flag("--distributed", f.distributed,
+               "train as one rank of an MPI job (mpirun -np R trenchcoat train --distributed ...); rank 0 prints and saves");
+  cmd.add_option("--reduce", f.reduce,
+                 "with --distributed: reproducible (default; bit-identical to one process) or fast (MPI_Allreduce)");
   // Hidden (no group): tests stop a run at an exact step as Ctrl-C would.
   cmd.add_option("--stop-after-steps", f.stop_after_steps)->group("")->check(CLI::Range(std::int64_t{0}, kMaxWarmup));
 }

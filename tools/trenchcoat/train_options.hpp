@@ -31,6 +31,9 @@ struct TrainFlags {
   bool no_save = false;
   std::string resume, json;
   bool quiet = false;
+  // One rank of an MPI job (distributed_run.hpp), combining gradients by `reduce`.
+  bool distributed = false;
+  std::optional<std::string> reduce;
   // Hidden, for tests: behave as if Ctrl-C arrived right after this many optimizer
   // steps of the whole run (0: never).
   std::int64_t stop_after_steps = 0;
