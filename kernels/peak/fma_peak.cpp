@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "timed_threads.hpp"
 #include "trenchcoat/kernels/peak.hpp"
 
 namespace trenchcoat {
@@ -67,37 +68,14 @@ double measure_fma_peak_gflops(Isa isa, int threads, double seconds) {
   require_cpu_supports(isa);
   if (threads < 1) throw std::invalid_argument("threads must be >= 1, not " + std::to_string(threads));
   const Loop loop = loop_for(isa);
-  // Calibrate the step count on one thread so each timed run lasts about `seconds`.
-  std::int64_t steps = 1 << 16;
+  // Steps for about `seconds` on one thread; then all threads run them together.
+  const std::int64_t steps = detail::calibrate_repeats(loop.run, 1 << 16, seconds);
   volatile float sink = 0;
-  for (;;) {
-    const auto t0 = std::chrono::steady_clock::now();
-    sink = sink + loop.run(steps);
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (dt > seconds / 4 || steps > (std::int64_t{1} << 40)) {
-      steps = static_cast<std::int64_t>(static_cast<double>(steps) * seconds / std::max(dt, 1e-9));
-      break;
-    }
-    steps *= 4;
-  }
-  // All threads start together; the rate is total work over the slowest thread's time.
-  std::barrier start(threads + 1);
-  std::vector<double> elapsed(static_cast<std::size_t>(threads));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      start.arrive_and_wait();
-      const auto t0 = std::chrono::steady_clock::now();
-      const float r = loop.run(steps);
-      elapsed[static_cast<std::size_t>(t)] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (r == 12345.0f) sink = r;  // keep the result observable
-    });
-  }
-  start.arrive_and_wait();
-  for (auto& th : pool) th.join();
-  double slowest = 0;
-  for (double e : elapsed) slowest = std::max(slowest, e);
+  const double slowest = detail::slowest_of_threads(threads, [&](int, auto&& timed) {
+    float r = 0;
+    timed([&] { r = loop.run(steps); });
+    if (r == 12345.0f) sink = r;  // keep the result observable
+  });
   const double flops = 2.0 * loop.chains * loop.width * static_cast<double>(steps) * threads;
   return flops / slowest * 1e-9;
 }

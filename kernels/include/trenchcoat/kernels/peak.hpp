@@ -29,4 +29,15 @@ double measure_stream_gbps(int threads, double seconds = 0.3, std::size_t bytes_
 // The same, cached per thread count for the life of the process.
 double stream_gbps(int threads);
 
+// Read bandwidth in GB/s of `threads` threads, each summing its own block of
+// `bytes_per_thread` bytes over and over with `isa`'s widest vectors, for about
+// `seconds`. A block that fits in a core's L1 (L2) gives the L1 (L2) bandwidth: the
+// ceiling of kernels whose operands stay there. Throws std::invalid_argument when the
+// CPU lacks `isa` or threads < 1.
+double measure_cache_read_gbps(Isa isa, int threads, std::size_t bytes_per_thread, double seconds = 0.2);
+
+// Size in bytes of one core's data (or unified) cache of `level` (1, 2, 3) as Linux
+// reports it for cpu 0 (sysfs, else glibc's CPUID reading); 0 when unknown.
+std::size_t data_cache_bytes(int level);
+
 }  // namespace trenchcoat
