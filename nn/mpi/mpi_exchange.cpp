@@ -96,6 +96,80 @@ class MpiGradientExchange final : public GradientExchange {
     check(MPI_Bcast(gradient.data(), count, MPI_FLOAT, 0, MPI_COMM_WORLD), "MPI_Bcast (gradient)");
   }
 
+  // Overlap. fast: one MPI_Iallreduce per segment. reproducible: a rank posts the
+  // receives of its merges at once, and a rank whose part of the tree is a single
+  // send (a leaf: it merges nothing in) sends the segment at once; the adds, the
+  // sends of ranks that must add first, and the broadcast wait for end_combines().
+  // Messages of segment k carry tag kTagGradient + 1 + k, so no segment's data is
+  // taken for another's.
+  void begin_combine(std::span<float> segment, std::int64_t shards) override {
+    if (ranks_ == 1) return;
+    const int count = message_count(segment.size());
+    Pending p{segment, {}, {}, buffers_used_};
+    if (mode_ == ReduceMode::fast) {
+      p.requests.emplace_back();
+      check(MPI_Iallreduce(MPI_IN_PLACE, segment.data(), count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                           &p.requests.back()),
+            "MPI_Iallreduce (gradient)");
+      pending_.push_back(std::move(p));
+      return;
+    }
+    const int tag = kTagGradient + 1 + static_cast<int>(pending_.size());
+    p.merges = tree_merges(shards, tree_cut(shards, ranks_));
+    bool receives = false;
+    for (const TreeMerge& m : p.merges) {
+      if (m.to != rank_) continue;
+      receives = true;
+      // The buffers are kept from step to step; every step asks for the same sizes.
+      if (buffers_.size() <= buffers_used_) buffers_.emplace_back();
+      std::vector<float>& buffer = buffers_[buffers_used_++];
+      buffer.resize(segment.size());
+      p.requests.emplace_back();
+      check(MPI_Irecv(buffer.data(), count, MPI_FLOAT, m.from, tag, MPI_COMM_WORLD, &p.requests.back()),
+            "MPI_Irecv (gradient)", m.from);
+    }
+    if (!receives) {
+      for (const TreeMerge& m : p.merges) {
+        if (m.from != rank_) continue;
+        p.requests.emplace_back();
+        check(MPI_Isend(segment.data(), count, MPI_FLOAT, m.to, tag, MPI_COMM_WORLD, &p.requests.back()),
+              "MPI_Isend (gradient)", m.to);
+      }
+      p.merges.clear();  // nothing left for end_combines() but waiting
+    }
+    pending_.push_back(std::move(p));
+  }
+
+  void end_combines() override {
+    for (std::size_t k = 0; k < pending_.size(); ++k) {
+      Pending& p = pending_[k];
+      check(MPI_Waitall(static_cast<int>(p.requests.size()), p.requests.data(), MPI_STATUSES_IGNORE),
+            "MPI_Waitall (gradient)");
+      // This rank's merges in tree order: the children's sums in (left + right, as
+      // in combine_gradient()), then its own out.
+      std::size_t buffer = p.first_buffer;
+      for (const TreeMerge& m : p.merges) {
+        if (m.to == rank_) {
+          const std::vector<float>& in = buffers_[buffer++];
+          for (std::size_t i = 0; i < p.segment.size(); ++i) p.segment[i] += in[i];
+        } else if (m.from == rank_) {
+          check(MPI_Send(p.segment.data(), message_count(p.segment.size()), MPI_FLOAT, m.to,
+                         kTagGradient + 1 + static_cast<int>(k), MPI_COMM_WORLD),
+                "MPI_Send (gradient)", m.to);
+        }
+      }
+    }
+    if (mode_ == ReduceMode::reproducible) {
+      // Rank 0 now holds every segment's whole sum.
+      for (const Pending& p : pending_) {
+        check(MPI_Bcast(p.segment.data(), message_count(p.segment.size()), MPI_FLOAT, 0, MPI_COMM_WORLD),
+              "MPI_Bcast (gradient)");
+      }
+    }
+    pending_.clear();
+    buffers_used_ = 0;
+  }
+
   bool any(bool local) override {
     int flag = local ? 1 : 0;
     check(MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce (stop flag)");
@@ -107,6 +181,17 @@ class MpiGradientExchange final : public GradientExchange {
   ReduceMode mode_;
   std::vector<int> counts_, offsets_;
   std::vector<float> incoming_;
+
+  // Segments begun and not yet ended.
+  struct Pending {
+    std::span<float> segment;
+    std::vector<TreeMerge> merges;      // this rank's part still to do (reproducible)
+    std::vector<MPI_Request> requests;  // receives (or a leaf's send, or the Iallreduce)
+    std::size_t first_buffer = 0;       // its receives land in buffers_[first_buffer...]
+  };
+  std::vector<Pending> pending_;
+  std::vector<std::vector<float>> buffers_;  // receive buffers, one per receive of a step
+  std::size_t buffers_used_ = 0;
 };
 
 }  // namespace

@@ -26,6 +26,9 @@ ExchangedGradient::ExchangedGradient(const Context& ctx, const Model& model, std
   passes_.reserve(static_cast<std::size_t>(local));
   for (std::int64_t s = 0; s < local; ++s) passes_.emplace_back(model.spec(), kShardRows);
   blocks_ = plan_gradient_blocks(*layout_, std::max<std::int64_t>(1, local));
+  // plan_gradient_blocks lists each layer's blocks together, layer by layer.
+  layer_blocks_.assign(layout_->dense().size() + 1, blocks_.size());
+  for (std::size_t b = blocks_.size(); b-- > 0;) layer_blocks_[blocks_[b].dense] = b;
   std::int64_t widest = 0;
   for (const DenseSlot& d : layout_->dense()) widest = std::max(widest, d.out);
   block_stride_ = (largest_block_floats(*layout_, blocks_) + widest + 15) / 16 * 16;
@@ -81,20 +84,37 @@ GradientResult ExchangedGradient::compute(Context& ctx, const Model& model, cons
   r.gradient_finite = r.gradient_finite && gradient_is_safe(bound, batch);
   // Every rank saw the same statistics, so either all combine or none does.
   if (!r.gradient_finite || !std::isfinite(r.loss_sum)) return r;
-  sum_local_shards(ctx, local.size());
-  exchange_->combine_gradient(grads_.span(), shards);
+  sum_and_combine(ctx, local.size(), shards);
   return r;
 }
 
-void ExchangedGradient::sum_local_shards(const Context& ctx, std::int64_t local_shards) {
-  if (local_shards == 0) {
-    // A rank without shards adds nothing (the fast mode's sum still counts it).
-    std::fill_n(grads_.data(), grads_.size(), 0.0f);
+void ExchangedGradient::sum_and_combine(const Context& ctx, std::int64_t local_shards, std::int64_t shards) {
+  if (exchange_->ranks() == 1) {
+    // Nothing to overlap with: one parallel loop over every block.
+    for_each_task(ctx, static_cast<std::int64_t>(blocks_.size()), [&](std::int64_t b) {
+      sum_block(ctx, blocks_[static_cast<std::size_t>(b)], local_shards);
+    });
     return;
   }
-  for_each_task(ctx, static_cast<std::int64_t>(blocks_.size()), [&](std::int64_t b) {
-    sum_block(ctx, blocks_[static_cast<std::size_t>(b)], local_shards);
-  });
+  const std::span<const DenseSlot> dense = layout_->dense();
+  for (std::size_t d = dense.size(); d-- > 0;) {
+    // Dense d's weights, its bias and the padding up to the next layer's weights.
+    const std::int64_t begin = dense[d].weight_offset;
+    const std::int64_t end = d + 1 < dense.size() ? dense[d + 1].weight_offset : layout_->buffer_size();
+    const std::span<float> segment =
+        grads_.span().subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+    if (local_shards == 0) {
+      // A rank without shards adds nothing (the fast mode's sum still counts it).
+      std::fill(segment.begin(), segment.end(), 0.0f);
+    } else {
+      const std::size_t first = layer_blocks_[d];
+      for_each_task(ctx, static_cast<std::int64_t>(layer_blocks_[d + 1] - first), [&](std::int64_t b) {
+        sum_block(ctx, blocks_[first + static_cast<std::size_t>(b)], local_shards);
+      });
+    }
+    exchange_->begin_combine(segment, shards);
+  }
+  exchange_->end_combines();
 }
 
 void ExchangedGradient::sum_block(const Context& ctx, const GradientBlock& block, std::int64_t local_shards) {

@@ -31,8 +31,10 @@ class ExchangedGradient final : public BatchGradient {
              std::span<float> params) override;
 
  private:
-  // The sum of the local shards' gradients (sharding tree) into grads_.
-  void sum_local_shards(const Context& ctx, std::int64_t local_shards);
+  // The sum of the local shards' gradients (sharding tree) into grads_, combined
+  // across ranks layer by layer, the last layer first: its combine runs while the
+  // layers below are still being summed (GradientExchange::begin_combine).
+  void sum_and_combine(const Context& ctx, std::int64_t local_shards, std::int64_t shards);
   void sum_block(const Context& ctx, const GradientBlock& block, std::int64_t local_shards);
 
   GradientExchange* exchange_;
@@ -40,6 +42,7 @@ class ExchangedGradient final : public BatchGradient {
   WorkerContexts workers_;
   std::vector<BatchPass> passes_;      // one per local shard of the largest share
   std::vector<GradientBlock> blocks_;
+  std::vector<std::size_t> layer_blocks_;  // blocks_[layer_blocks_[d], layer_blocks_[d+1]) are Dense d's
   std::int64_t block_stride_ = 0;      // floats per shard in a slot's scratch
   std::vector<FloatBuffer> scratch_;   // one per thread slot
   std::vector<std::vector<const float*>> leaf_pointers_;  // per thread slot

@@ -94,6 +94,16 @@ class GradientExchange {
   // shards); on return, the whole batch's gradient, identical on every rank.
   virtual void combine_gradient(std::span<float> gradient, std::int64_t shards) = 0;
 
+  // The same in pieces, for overlapping communication with computation: the trainer
+  // begins combining one segment of the gradient (one layer's weights and bias) as
+  // soon as this rank has summed it, goes on computing the next layer's, and ends
+  // all combines before it updates. Segments are disjoint and begun in the same
+  // order on every rank; end_combines() leaves each one as combine_gradient() would
+  // (the sums are element-wise, so splitting changes no bit). This default combines
+  // at once, without overlap.
+  virtual void begin_combine(std::span<float> segment, std::int64_t shards) { combine_gradient(segment, shards); }
+  virtual void end_combines() {}
+
   // Whether any rank wants to stop (Ctrl-C, a step limit): true on every rank when
   // one passed true, so all stop after the same step.
   virtual bool any(bool local) = 0;
