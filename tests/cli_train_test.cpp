@@ -18,11 +18,13 @@
 
 #include "support/idx_fixtures.hpp"
 #include "support/run_process.hpp"
+#include "support/usage_error.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using trenchcoat::testing::ProcessResult;
+using trenchcoat::testing::expect_usage_error;
 using trenchcoat::testing::read_text;
 
 class CliTest : public ::testing::Test {
@@ -63,14 +65,6 @@ class CliTest : public ::testing::Test {
 
   fs::path dir_;
 };
-
-// One line on stderr, starting with the program's name.
-void expect_usage_error(const ProcessResult& r, const std::string& what) {
-  EXPECT_EQ(r.status, 2) << what << "\nstdout: " << r.out << "\nstderr: " << r.err;
-  EXPECT_EQ(r.err.rfind("trenchcoat: ", 0), 0u) << what << ": " << r.err;
-  ASSERT_FALSE(r.err.empty()) << what;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << what << ": more than one line: " << r.err;
-}
 
 TEST_F(CliTest, BadTrainFlagsExitTwoWithOneLine) {
   const std::vector<std::vector<std::string>> cases = {

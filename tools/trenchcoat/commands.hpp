@@ -13,5 +13,8 @@ Runner add_kernels_command(CLI::App& app);
 Runner add_train_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_predict_command(CLI::App& app);
+Runner add_peak_command(CLI::App& app);
+Runner add_compare_command(CLI::App& app);
+Runner add_scaling_command(CLI::App& app);
 
 }  // namespace trenchcoat::cli

@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   add(add_train_command(app));
   add(add_eval_command(app));
   add(add_predict_command(app));
+  add(add_peak_command(app));
+  add(add_compare_command(app));
+  add(add_scaling_command(app));
 
   try {
     app.parse(argc, argv);

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
+#include <ctime>
 
+#include "build_info.hpp"
 #include "trenchcoat/kernels/isa.hpp"
 
 namespace trenchcoat::cli {
@@ -16,7 +19,18 @@ nlohmann::ordered_json machine_json(const Context& ctx) {
   m["gemm_variant"] = std::string(ctx.variant_name(KernelFamily::gemm));
   m["threads"] = ctx.threads();
   m["cores"] = available_cores();
+  m["compiler"] = compiler_description();
+  m["flags"] = compile_flags();
   return m;
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 nlohmann::ordered_json confusion_json(const Confusion& c) {

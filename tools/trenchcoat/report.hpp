@@ -11,8 +11,12 @@
 
 namespace trenchcoat::cli {
 
-// {"cpu": model name, "best_isa": ..., "isa": the Context's, "threads": ..., "cores": ...}
+// {"cpu": model name, "best_isa": ..., "isa": the Context's, "gemm_variant": ..., "threads": ...,
+//  "cores": ..., "compiler": "GNU 12.2.0", "flags": the build's compile flags}
 nlohmann::ordered_json machine_json(const Context& ctx);
+
+// The current time as ISO 8601 UTC, "2026-11-27T22:30:00Z", for "created" fields.
+std::string utc_timestamp();
 
 // {"classes": n, "matrix": [[...]] (rows: true class), "class_accuracy": [...]}
 nlohmann::ordered_json confusion_json(const Confusion& c);
