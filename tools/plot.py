@@ -170,7 +170,9 @@ def plot_scaling(docs, paths):
     for doc, path in zip(docs, paths):
         results = doc["results"]
         threads = [r["threads"] for r in results]
-        ax.plot(threads, [r["speedup"] for r in results], marker="o", label=doc["settings"]["target"])
+        settings = doc["settings"]
+        label = settings["target"] + (", pinned" if settings.get("pinned") else "")
+        ax.plot(threads, [r["speedup"] for r in results], marker="o", label=label)
         top = max(top, max(threads) / threads[0])
     base = min(min(r["threads"] for r in d["results"]) for d in docs)
     ideal = [base * t for t in range(1, int(top) + 1)]
@@ -178,7 +180,7 @@ def plot_scaling(docs, paths):
     ax.set_xlabel("threads")
     ax.set_ylabel("speedup over the first count")
     ax.set_xticks(sorted({r["threads"] for d in docs for r in d["results"]}))
-    ax.set_title("thread scaling" + (f" ({'pinned' if docs[0]['settings'].get('pinned') else 'not pinned'})"))
+    ax.set_title("thread scaling")
     ax.grid(True, alpha=0.3)
     ax.legend()
     return fig
@@ -192,7 +194,7 @@ def plot_profile(doc, path):
         rows = [(str(r["name"]), float(r["seconds"]), float(r["percent"])) for r in rows]
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(f"{path}: a profile entry lacks name/seconds/percent: {e}") from e
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig, ax = plt.subplots(figsize=(10, max(2.5, 0.3 * len(rows))))
     left = 0.0
     colours = plt.get_cmap("tab20").colors
     for i, (name, seconds, percent) in enumerate(rows):
@@ -203,9 +205,9 @@ def plot_profile(doc, path):
         left += percent
     ax.set_xlim(0, max(100.0, left))
     ax.set_yticks([])
-    ax.set_xlabel("% of the epoch")
+    ax.set_xlabel("% of the profiled time")
     ax.set_title("where an epoch's time goes")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 
@@ -239,7 +241,7 @@ def main(argv):
     except (KeyError, IndexError, TypeError) as e:
         raise InputError(f"{', '.join(args.inputs)}: a {kind} result without the expected field {e}") from e
     fig.tight_layout()
-    fig.savefig(args.output, dpi=120)
+    fig.savefig(args.output, dpi=120, bbox_inches="tight")  # legends placed outside the axes included
     print(f"wrote {args.output}")
 
 

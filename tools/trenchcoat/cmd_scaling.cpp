@@ -36,7 +36,7 @@ struct ScalingFlags {
   EpochSettings epoch_settings;
   std::vector<int> threads;
   int max_threads = 0;
-  TimingSettings timing{.reps = 5, .min_sample_seconds = 0.05, .warmup_seconds = 0.2};
+  TimingSettings timing{.reps = 6, .min_sample_seconds = 0.05, .warmup_seconds = 0.2};  // 6: the fewest rounds in which the sign test can reach p < 0.05
   bool pin = false, counters = false;
   std::string json;
 };
@@ -137,8 +137,8 @@ Runner add_scaling_command(CLI::App& app) {
 
     const bool compute = kernel_mode && points.front().kernel->flops > 0;
     const char* rate_unit = !kernel_mode ? "samples/s" : compute ? "GFLOP/s" : "GB/s";
-    fmt::print("\n{:>7} {:>12} {:>7} {:>12} {:>8} {:>10} {:>7}\n", "threads", "median", "CV", rate_unit, "speedup",
-               "efficiency", "% peak");
+    fmt::print("\n{:>7} {:>12} {:>7} {:>12} {:>8} {:>10} {:>7}  {}\n", "threads", "median", "CV", rate_unit, "speedup",
+               "efficiency", "% peak", "vs the first count");
     const Summary base = summarize(timings.front().seconds);
     Json results = Json::array();
     std::vector<std::string> warnings;
@@ -155,9 +155,12 @@ Runner add_scaling_command(CLI::App& app) {
       } else {
         rate = static_cast<double>(p.epoch->samples) / s.median;
       }
-      fmt::print("{:>7} {:>12} {:>6.1f}% {:>12.1f} {:>7.2f}x {:>9.0f}% {:>7}\n", p.threads, format_duration(s.median),
+      // The same verdict as compare's: is this count's time really different from the first's?
+      const Verdict v = judge(base, s, sign_test_p(rounds_won(timings[i], timings.front()), timings[i].seconds.size()));
+      const std::string verdict = i == 0 ? "" : v.within_noise ? "within noise (" + v.why + ")" : "different";
+      fmt::print("{:>7} {:>12} {:>6.1f}% {:>12.1f} {:>7.2f}x {:>9.0f}% {:>7}  {}\n", p.threads, format_duration(s.median),
                  100.0 * s.cv, rate, speedup, 100.0 * efficiency,
-                 ceiling ? fmt::format("{:.1f}%", 100.0 * rate / *ceiling) : "-");
+                 ceiling ? fmt::format("{:.1f}%", 100.0 * rate / *ceiling) : "-", verdict);
       if (ceiling) {
         if (const std::string w = ceiling_warning(100.0 * rate / *ceiling); !w.empty()) warnings.push_back(w);
       }
@@ -168,6 +171,7 @@ Runner add_scaling_command(CLI::App& app) {
       r.update(timing_json(timings[i], s, counters.get()));
       r["speedup"] = speedup;
       r["efficiency"] = efficiency;
+      r["within_noise_of_first"] = i == 0 ? Json(nullptr) : Json(v.within_noise);
       r[!kernel_mode ? "samples_per_s" : compute ? "gflops" : "gbps"] = rate;
       r["peak_pct"] = ceiling ? Json(100.0 * rate / *ceiling) : Json(nullptr);
       results.push_back(std::move(r));

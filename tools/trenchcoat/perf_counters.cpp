@@ -26,17 +26,28 @@ constexpr std::array<Event, CounterValues::kCount> kEvents = {{
     {PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES},
 }};
 
-int open_counter(Event event) {
+int open_with(Event event, bool exclude_kernel) {
   perf_event_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.size = sizeof attr;
   attr.type = event.type;
   attr.config = event.config;
   attr.inherit = 1;         // threads created later are counted too
-  attr.exclude_kernel = 1;  // allowed at perf_event_paranoid 2, and the kernels are user code
+  attr.exclude_kernel = exclude_kernel ? 1 : 0;
   attr.exclude_hv = 1;
   attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
   return static_cast<int>(::syscall(SYS_perf_event_open, &attr, 0 /* this process */, -1 /* any cpu */, -1, 0));
+}
+
+// Hardware events count user code only (allowed at perf_event_paranoid 2, and the
+// kernels are user code). A context switch happens in the kernel, so the software
+// events include it where allowed and fall back to user-only (then it reads 0).
+int open_counter(Event event) {
+  if (event.type == PERF_TYPE_SOFTWARE) {
+    const int fd = open_with(event, false);
+    if (fd >= 0) return fd;
+  }
+  return open_with(event, true);
 }
 
 }  // namespace
