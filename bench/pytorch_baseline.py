@@ -8,9 +8,9 @@ epoch times and accuracies in trenchcoat's training schema (trenchcoat-train-1),
 shows trenchcoat against PyTorch in one table.
 
 The recipe: ReLU hidden layer, He-normal weights and zero biases, mean softmax
-cross-entropy, mini-batch 64 (the last batch of an epoch holds the remainder),
-Nesterov SGD lr 0.15 momentum 0.9 (the same update as trenchcoat's: v = m v + g,
-w -= lr (g + m v)), linear warm-up over 200 steps then a cosine over the remaining
+cross-entropy, mini-batch 128 (the last batch of an epoch holds the remainder),
+Nesterov SGD lr 0.3 momentum 0.9 (the same update as trenchcoat's: v = m v + g,
+w -= lr (g + m v)), linear warm-up over 100 steps then a cosine over the remaining
 steps of 4 epochs, a fresh seeded shuffle each epoch, pixels / 255.
 
 Needs `import torch` (Debian: apt-get install python3-torch; large, so optional: the
@@ -62,10 +62,10 @@ except ImportError as e:
     sys.exit(3)
 
 HIDDEN = 128
-BATCH = 64
-LR = 0.15
+BATCH = 128
+LR = 0.3
 MOMENTUM = 0.9
-WARMUP = 200
+WARMUP = 100
 TARGET_ACCURACY = 0.98
 
 

@@ -161,6 +161,30 @@ TEST_F(CliTest, HelpExitsZero) {
   EXPECT_EQ(r.out.find("--stop-after-steps"), std::string::npos) << "the test-only flag is hidden";
 }
 
+TEST_F(CliTest, ProfilePrintsEveryPhaseAndWritesItsJson) {
+  for (const char* strategy : {"data", "op"}) {
+    const ProcessResult r =
+        run(toy_train({"--no-save", "--profile", "--strategy", strategy, "--json", path("profile.json")}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const char* row : {"forward L1 (64x32)", "weight_gradient L2 (32x4)", "optimizer", "gather", "total profiled"}) {
+      EXPECT_NE(r.out.find(row), std::string::npos) << strategy << ": " << row << "\n" << r.out;
+    }
+    const nlohmann::json j = nlohmann::json::parse(read_text(path("profile.json")));
+    const auto& totals = j["profile_totals"];
+    EXPECT_EQ(totals["timing"], std::string(strategy) == "data" ? "thread_seconds" : "wall_seconds");
+    EXPECT_GT(totals["steps"].get<int>(), 0);
+    double percent = 0.0;
+    bool first_gemm = false;
+    for (const auto& e : j["profile"]) {
+      EXPECT_GE(e["seconds"].get<double>(), 0.0);
+      percent += e["percent"].get<double>();
+      if (e["phase"] == "forward" && e["layer"] == 1) first_gemm = e["gflops"].is_number();
+    }
+    EXPECT_NEAR(percent, 100.0, 1e-6) << strategy;
+    EXPECT_TRUE(first_gemm) << strategy << ": the first layer's forward GEMM has a GFLOP/s figure";
+  }
+}
+
 TEST_F(CliTest, JsonHoldsConfigurationMachineEpochsAndFinal) {
   const ProcessResult r = run(toy_train({"--save", path("m.tcnn"), "--json", path("run.json")}));
   ASSERT_EQ(r.status, 0) << r.err;

@@ -82,7 +82,15 @@ TEST(TrainOptions, DefaultRecipeForMnist) {
   EXPECT_EQ(p.spec, nn::parse_model_spec("784-128-10", "relu"));
   EXPECT_EQ(p.config.optimizer.kind, nn::OptimizerKind::nesterov);
   EXPECT_EQ(p.config.schedule.kind, nn::ScheduleKind::cosine);
-  EXPECT_EQ(p.config.strategy, nn::Strategy::data_parallel);
+  EXPECT_EQ(p.config.batch_size, 128);
+  // Op-parallel was the faster strategy on MNIST; a folder and an MPI job get data-parallel.
+  EXPECT_EQ(p.config.strategy, nn::Strategy::op_parallel);
+  EXPECT_EQ(plan_training(parse_train({}), DataKind::folder, 784, 10).config.strategy, nn::Strategy::data_parallel);
+  TrainFlags distributed = parse_train({});
+  distributed.distributed = true;
+  EXPECT_EQ(plan_training(distributed, DataKind::mnist, 784, 10).config.strategy, nn::Strategy::data_parallel);
+  EXPECT_EQ(plan_training(parse_train({"--strategy", "data"}), DataKind::mnist, 784, 10).config.strategy,
+            nn::Strategy::data_parallel);
 }
 
 TEST(TrainOptions, FlagsOverrideTheRecipe) {

@@ -42,6 +42,11 @@ class BatchGradient {
   // only after compute() found the gradient finite.
   virtual void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
                      std::span<float> params) = 0;
+  // Times the step's phases into `p` from now on (nullptr: off); step_profile.hpp.
+  virtual void set_profiler(StepProfiler* p) noexcept { profiler_ = p; }
+
+ protected:
+  StepProfiler* profiler_ = nullptr;
 };
 
 // The data-parallel step, in two phases over the Context's threads.
@@ -68,6 +73,7 @@ class DataParallelGradient final : public BatchGradient {
   GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
   void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
+  void set_profiler(StepProfiler* p) noexcept override;
 
  private:
   void update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
@@ -99,6 +105,7 @@ class OpParallelGradient final : public BatchGradient {
   GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
   void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
+  void set_profiler(StepProfiler* p) noexcept override;
 
  private:
   BatchPass pass_;

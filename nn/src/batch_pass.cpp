@@ -23,6 +23,10 @@ std::span<const float> flat(ConstMatrixView m) {
 }
 std::span<float> flat(MatrixView m) { return {m.data, static_cast<std::size_t>(m.rows * m.cols)}; }
 
+double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k) {
+  return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+}
+
 }  // namespace
 
 double mean_loss_scale(Head head, std::int64_t batch_rows, std::int64_t outputs) noexcept {
@@ -90,6 +94,13 @@ BatchPass::BatchPass(const ModelSpec& spec, std::int64_t max_rows) : spec_(spec)
       pinned = needs == BackwardInput::output;
     }
     current = p.output;
+  }
+
+  owner_.resize(n);
+  int owner = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (plan_[i].dense >= 0) owner = static_cast<int>(plan_[i].dense);
+    owner_[i] = owner;
   }
 
   for (std::int64_t w : widths_) buffers_.emplace_back(static_cast<std::size_t>(w * max_rows));
@@ -163,6 +174,10 @@ void check_dataset_fits(const ModelSpec& spec, const Dataset& data) {
       data.x.size() != static_cast<std::size_t>(features)) {
     throw std::invalid_argument("the dataset's feature matrix does not hold samples x features floats");
   }
+}
+
+double gather_bytes(const Dataset& data, std::int64_t rows) noexcept {
+  return 2.0 * static_cast<double>(rows) * static_cast<double>(data.features) * sizeof(float);
 }
 
 void prefetch_rows(const Dataset& data, std::span<const std::int64_t> indices) noexcept {
@@ -251,6 +266,7 @@ ConstMatrixView BatchPass::forward(Context& ctx, const Model& model, ConstMatrix
       // Y = X W + b (and ReLU when fused): X rows x in, W in x out.
       const ConstDenseParams w = model.dense(static_cast<std::size_t>(p.dense));
       MatrixView y = buffer(p.output, rows, width);
+      const ProfileScope timed(profiler_, StepPhase::forward, static_cast<int>(p.dense), gemm_flops(rows, width, cur.cols));
       gemm(ctx, Trans::N, Trans::N, rows, width, cur.cols, 1.0f, cur.data, cur.stride, w.weights.data,
            w.weights.stride, 0.0f, y.data, y.stride,
            GemmEpilogue{w.bias.data(), p.fuse_next ? EpilogueActivation::relu : EpilogueActivation::identity});
@@ -259,6 +275,7 @@ ConstMatrixView BatchPass::forward(Context& ctx, const Model& model, ConstMatrix
       cur = value(p.output, rows, width);
     } else {
       MatrixView y = buffer(p.output, rows, width);
+      const ProfileScope timed(profiler_, StepPhase::activation_forward, owner_[i], 0.0, 8.0 * static_cast<double>(rows * width));
       if (cur.stride == cur.cols) {
         activation_forward(ctx, l.activation, flat(cur), flat(y));
       } else {
@@ -281,6 +298,8 @@ double BatchPass::loss(Context& ctx, const Model& model, const BatchTargets& tar
   // d(loss)/d(output) is the gradient w.r.t. the last Dense layer's output (any
   // activations after it keep its width and are walked through in place).
   MatrixView grad = want_grad ? dense(dense_grads_.back().data(), rows_, output_.cols) : MatrixView{};
+  const ProfileScope timed(profiler_, StepPhase::loss, -1, 0.0,
+                           (want_grad ? 8.0 : 4.0) * static_cast<double>(rows_ * output_.cols));
   double sum = 0.0;
   if (spec_.head == Head::softmax_cross_entropy) {
     if (targets.labels.size() != static_cast<std::size_t>(rows_)) {
@@ -331,6 +350,8 @@ void BatchPass::walk_back(Context& ctx, const Model& model, std::span<float> gra
       // the input was, which is all ReLU's derivative looks at.
       const ConstMatrixView x = p.fused ? y : value(p.input, rows, width);
       const BackwardInput needs = backward_input(l.activation.kind);
+      const ProfileScope timed(profiler_, StepPhase::activation_backward, owner_[i], 0.0,
+                               12.0 * static_cast<double>(rows * width));
       activation_backward(ctx, l.activation, needs == BackwardInput::input ? flat(x) : std::span<const float>{},
                           needs == BackwardInput::output ? flat(y) : std::span<const float>{}, flat(dy), flat(dy));
       continue;
@@ -339,13 +360,21 @@ void BatchPass::walk_back(Context& ctx, const Model& model, std::span<float> gra
     if (params) {
       const ConstMatrixView x = value(p.input, rows, in_width);
       const DenseParams gp = model.layout().view(grads, static_cast<std::size_t>(p.dense));
-      gemm(ctx, Trans::T, Trans::N, in_width, width, rows, 1.0f, x.data, x.stride, dy.data, dy.stride, 0.0f,
-           gp.weights.data, gp.weights.stride);
+      {
+        const ProfileScope timed(profiler_, StepPhase::weight_gradient, static_cast<int>(p.dense),
+                                 gemm_flops(in_width, width, rows));
+        gemm(ctx, Trans::T, Trans::N, in_width, width, rows, 1.0f, x.data, x.stride, dy.data, dy.stride, 0.0f,
+             gp.weights.data, gp.weights.stride);
+      }
+      const ProfileScope timed(profiler_, StepPhase::bias_gradient, static_cast<int>(p.dense), 0.0,
+                               4.0 * static_cast<double>(rows * width + width));
       bias_backward(ctx, dy, gp.bias);
     }
     if (!p.input_grad) break;
     const ConstDenseParams w = model.dense(static_cast<std::size_t>(p.dense));
     MatrixView dx = dense(dense_grads_[d - 1].data(), rows, in_width);
+    const ProfileScope timed(profiler_, StepPhase::input_gradient, static_cast<int>(p.dense),
+                             gemm_flops(rows, in_width, width));
     gemm(ctx, Trans::N, Trans::T, rows, in_width, width, 1.0f, dy.data, dy.stride, w.weights.data, w.weights.stride,
          0.0f, dx.data, dx.stride);
     --d;

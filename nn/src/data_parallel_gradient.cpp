@@ -44,8 +44,11 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
     Context& worker = workers_.current(ctx);
     BatchPass& pass = passes_[k];
     // The trainer has checked the dataset and the indices once for the whole epoch.
-    pass.gather_rows(data, indices.subspan(static_cast<std::size_t>(sh.begin), static_cast<std::size_t>(sh.rows())),
-                     0, sh.rows());
+    {
+      const ProfileScope timed(profiler_, StepPhase::gather, -1, 0.0, gather_bytes(data, sh.rows()));
+      pass.gather_rows(data, indices.subspan(static_cast<std::size_t>(sh.begin), static_cast<std::size_t>(sh.rows())),
+                       0, sh.rows());
+    }
     const Batch b = pass.gathered(data, sh.rows());
     const ConstMatrixView out = pass.forward(worker, model, b.x);
     shard_correct_[k] = classify ? count_correct(out, b.targets.labels) : 0;
@@ -59,6 +62,7 @@ GradientResult DataParallelGradient::compute(Context& ctx, const Model& model, c
       prefetch_rows(data, request.next_rows.subspan(static_cast<std::size_t>(next.begin),
                                                     static_cast<std::size_t>(next.rows())));
     }
+    const ProfileScope timed(profiler_, StepPhase::gradient_check);
     const GradientBound bound = gradient_bound(pass, b.x, request.input_bound);
     shard_bound_[k] = bound.per_row;
     shard_finite_[k] = bound.finite ? 1 : 0;
@@ -89,6 +93,7 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
   const std::int64_t weights = rows * n;
   float** part = leaf_pointers_[static_cast<std::size_t>(thread)].data();
   const std::span<const float* const> leaves(part, static_cast<std::size_t>(shards_));
+  const auto layer = static_cast<int>(block.dense);
 
   // Sums a range of the shards' parts by the tree and updates the parameters from
   // it, a chunk at a time so that each chunk's sum is still in L1 when the optimizer
@@ -96,9 +101,16 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
   auto sum_and_update = [&](std::int64_t length, std::int64_t param_offset) {
     constexpr std::int64_t kChunk = 1024;
     float sum[kChunk];
+    const double state_streams = 2.0 * optimizer.state_count();
     for (std::int64_t at = 0; at < length; at += kChunk) {
       const std::int64_t len = std::min(kChunk, length - at);
-      tree_sum(leaves, at, at + len, sum);
+      const auto lenf = static_cast<double>(len);
+      {
+        const ProfileScope timed(profiler_, StepPhase::reduction, layer, 0.0,
+                                 4.0 * lenf * static_cast<double>(shards_ + 1));
+        tree_sum(leaves, at, at + len, sum);
+      }
+      const ProfileScope timed(profiler_, StepPhase::optimizer, layer, 0.0, 4.0 * lenf * (3.0 + state_streams));
       optimizer.update_block(c, params, param_offset + at, {sum, static_cast<std::size_t>(len)});
     }
   };
@@ -109,6 +121,8 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
     const BatchPass& pass = passes_[static_cast<std::size_t>(s)];
     const ConstMatrixView x = pass.dense_input(block.dense);
     const ConstMatrixView dy = pass.dense_output_grad(block.dense);
+    const ProfileScope timed(profiler_, StepPhase::weight_gradient, layer,
+                             2.0 * static_cast<double>(rows * n * x.rows));
     gemm(worker, Trans::T, Trans::N, rows, n, x.rows, 1.0f, x.data + block.row_begin, x.stride, dy.data, dy.stride,
          0.0f, part[s], n);
   }
@@ -117,10 +131,17 @@ void DataParallelGradient::update_block(const Context& ctx, Optimizer& optimizer
   if (!block.bias) return;
   for (std::int64_t s = 0; s < shards_; ++s) {
     part[s] += weights;
-    bias_backward(worker, passes_[static_cast<std::size_t>(s)].dense_output_grad(block.dense),
-                  {part[s], static_cast<std::size_t>(n)});
+    const ConstMatrixView dy = passes_[static_cast<std::size_t>(s)].dense_output_grad(block.dense);
+    const ProfileScope timed(profiler_, StepPhase::bias_gradient, layer, 0.0,
+                             4.0 * static_cast<double>((dy.rows + 1) * n));
+    bias_backward(worker, dy, {part[s], static_cast<std::size_t>(n)});
   }
   sum_and_update(n, slot.bias_offset);
+}
+
+void DataParallelGradient::set_profiler(StepProfiler* p) noexcept {
+  profiler_ = p;
+  for (BatchPass& pass : passes_) pass.set_profiler(p);
 }
 
 void DataParallelGradient::apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,

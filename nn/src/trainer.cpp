@@ -79,6 +79,7 @@ struct Trainer::Impl {
   Optimizer optimizer;
   TrainingProgress progress;
   std::unique_ptr<detail::BatchGradient> gradient;
+  StepProfiler* profiler = nullptr;
   std::vector<std::int64_t> order;     // this epoch's sample order
   std::int64_t order_epoch = -1;
 
@@ -133,6 +134,7 @@ struct Trainer::Impl {
 
   void prepare_order(std::int64_t samples) {
     if (order_epoch == progress.epoch && static_cast<std::int64_t>(order.size()) == samples) return;
+    const ProfileScope timed(profiler, StepPhase::shuffle, -1, 0.0, 8.0 * static_cast<double>(samples));
     order.resize(static_cast<std::size_t>(samples));
     if (config.shuffle) {
       epoch_order(config.seed, progress.epoch, order);
@@ -165,7 +167,10 @@ struct Trainer::Impl {
         }
       }
     } call{this, detail::BatchRequest{&data, rows, next_rows, input_bound}, optimizer.coefficients(lr), {}};
+    const StepProfiler::Clock::time_point started =
+        profiler != nullptr ? StepProfiler::Clock::now() : StepProfiler::Clock::time_point{};
     ctx.run([&call] { call(); });
+    if (profiler != nullptr) profiler->add_step(started);
     if (call.failure != nullptr) {
       std::string what = call.failure;
       if (!std::isfinite(call.result.loss_sum)) what = "the loss is " + show(call.result.loss_sum);
@@ -191,6 +196,11 @@ const Optimizer& Trainer::optimizer() const noexcept { return impl_->optimizer; 
 Model& Trainer::model() noexcept { return impl_->model; }
 const Model& Trainer::model() const noexcept { return impl_->model; }
 Context& Trainer::context() noexcept { return impl_->ctx; }
+
+void Trainer::set_profiler(StepProfiler* profiler) noexcept {
+  impl_->profiler = profiler;
+  impl_->gradient->set_profiler(profiler);
+}
 
 std::int64_t Trainer::batches_per_epoch(std::int64_t samples) const noexcept { return impl_->batches(samples); }
 

@@ -18,6 +18,7 @@
 #include "distributed_run.hpp"
 #include "interrupt.hpp"
 #include "output_files.hpp"
+#include "profile_report.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 #include "train_options.hpp"
@@ -168,6 +169,8 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
   if (dist) dist->check(plan.config);
   nn::Trainer trainer = dist ? nn::Trainer(ctx, model, plan.config, dist->exchange()) : nn::Trainer(ctx, model, plan.config);
   const std::vector<int> rank_threads = dist ? dist->all_gather(ctx.threads()) : std::vector<int>{ctx.threads()};
+  nn::StepProfiler profiler;
+  if (f.profile) trainer.set_profiler(&profiler);
   if (resumed) trainer.restore(*resumed->training);
   const nn::TrainerConfig& config = trainer.config();
 
@@ -280,6 +283,10 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
     }
   }
 
+  const ProfileTiming timing =
+      config.strategy == nn::Strategy::data_parallel ? ProfileTiming::thread_seconds : ProfileTiming::wall_seconds;
+  if (f.profile) fmt::print("\n{}", format_profile(profiler, model.layout(), ctx.threads(), timing));
+
   if (!f.json.empty()) {
     Json j;
     j["schema"] = "trenchcoat-train-1";
@@ -306,6 +313,12 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
     fin["model_file"] = save_path ? Json(save_path->string()) : Json(nullptr);
     fin["confusion"] = confusion_json(confusion);
     j["final"] = std::move(fin);
+    if (f.profile) {
+      Json pj = profile_json(profiler, model.layout(), ctx.threads(), timing);
+      j["profile"] = std::move(pj["profile"]);
+      pj.erase("profile");
+      j["profile_totals"] = std::move(pj);
+    }
     write_json(f.json, j);
   }
   std::fflush(stdout);

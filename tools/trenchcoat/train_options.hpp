@@ -31,6 +31,8 @@ struct TrainFlags {
   bool no_save = false;
   std::string resume, json;
   bool quiet = false;
+  // Time every phase of every step and print where the time went (profile_report.hpp).
+  bool profile = false;
   // One rank of an MPI job (distributed_run.hpp), combining gradients by `reduce`.
   bool distributed = false;
   std::optional<std::string> reduce;
@@ -54,6 +56,7 @@ struct Recipe {
   double weight_decay;
   nn::ScheduleKind schedule;
   std::int64_t warmup;
+  nn::Strategy strategy = nn::Strategy::data_parallel;
 };
 Recipe default_recipe(DataKind kind);
 

@@ -27,6 +27,7 @@
 #include "trenchcoat/nn/float_buffer.hpp"
 #include "trenchcoat/nn/layers.hpp"
 #include "trenchcoat/nn/model.hpp"
+#include "trenchcoat/nn/step_profile.hpp"
 
 namespace trenchcoat::nn {
 
@@ -50,6 +51,9 @@ double mean_loss_scale(Head head, std::int64_t batch_rows, std::int64_t outputs)
 // of a later gather: it returns at once, and the rows arrive in the cache while the
 // caller works on something else.
 void prefetch_rows(const Dataset& data, std::span<const std::int64_t> indices) noexcept;
+
+// Bytes a gather of `rows` rows of `data` reads and writes (for profiles).
+double gather_bytes(const Dataset& data, std::int64_t rows) noexcept;
 
 // Throws std::invalid_argument unless `data` fits a model of `spec`: features ==
 // inputs, and labels with classes == outputs for cross-entropy, or targets of width
@@ -100,6 +104,10 @@ class BatchPass {
 
   ConstMatrixView output() const noexcept { return output_; }
 
+  // Times every kernel call of gather/forward/loss/backward into `p` (nullptr: off).
+  void set_profiler(StepProfiler* p) noexcept { profiler_ = p; }
+  StepProfiler* profiler() const noexcept { return profiler_; }
+
   // How forward() placed layer i's output, for tests and for the curious.
   struct LayerPlan {
     int input = -1;          // buffer read (-1: the caller's x)
@@ -125,6 +133,8 @@ class BatchPass {
   std::vector<FloatBuffer> buffers_;   // layer outputs
   std::vector<FloatBuffer> dense_grads_;     // per Dense layer: d(loss)/d(its output)
   std::vector<std::size_t> dense_layers_;    // per Dense layer: its index in spec_.layers
+  std::vector<int> owner_;                   // per layer: the Dense layer at or before it (-1: none)
+  StepProfiler* profiler_ = nullptr;
   FloatBuffer gathered_x_;        // max_rows x inputs
   FloatBuffer gathered_targets_;  // max_rows x outputs (MSE head)
   std::vector<std::int32_t> gathered_labels_;

@@ -35,6 +35,7 @@
 #include "trenchcoat/nn/model.hpp"
 #include "trenchcoat/nn/optimizer.hpp"
 #include "trenchcoat/nn/schedule.hpp"
+#include "trenchcoat/nn/step_profile.hpp"
 
 namespace trenchcoat::nn {
 
@@ -148,6 +149,9 @@ class Trainer {
   Model& model() noexcept;
   const Model& model() const noexcept;
   Context& context() noexcept;
+  // Times every following step's phases into `profiler` (nullptr: stop); it must
+  // outlive the trainer or be detached first. See step_profile.hpp.
+  void set_profiler(StepProfiler* profiler) noexcept;
 
   // Batches per epoch for a dataset of `samples` samples (the last one partial).
   std::int64_t batches_per_epoch(std::int64_t samples) const noexcept;
