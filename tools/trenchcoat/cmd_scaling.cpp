@@ -77,7 +77,7 @@ Runner add_scaling_command(CLI::App& app) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
   cmd->add_option("--samples", f->epoch_settings.samples, "--epoch: samples per epoch")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
-  cmd->add_option("--strategy", f->epoch_settings.strategy, "--epoch: data or op");
+  cmd->add_option("--strategy", f->epoch_settings.strategy, "--epoch: data or op (default: the MNIST recipe's)");
   cmd->add_option("--threads", f->threads, "thread counts to run, e.g. 1,2,4 (default: 1 to --max-threads)")->delimiter(',');
   cmd->add_option("--max-threads", f->max_threads, "sweep 1..N (default: the cores this process may use)")
       ->check(CLI::Range(1, kMaxThreads));
@@ -194,7 +194,7 @@ Runner add_scaling_command(CLI::App& app) {
         settings["layers"] = f->epoch_settings.layers;
         settings["batch"] = points.front().epoch->batch;
         settings["samples"] = points.front().epoch->samples;
-        settings["strategy"] = f->epoch_settings.strategy;
+        settings["strategy"] = points.front().epoch->strategy;
       }
       settings["thread_counts"] = counts;
       settings["reps"] = f->timing.reps;

@@ -30,8 +30,9 @@ std::pair<nn::TrainerConfig, nn::ModelSpec> plan(const EpochSettings& s) {
   config.optimizer = {.kind = r.optimizer, .learning_rate = r.lr, .momentum = r.momentum, .weight_decay = r.weight_decay};
   config.schedule.kind = r.schedule;
   config.schedule.warmup_steps = r.warmup;
+  config.strategy = r.strategy;
   try {
-    config.strategy = nn::parse_strategy(s.strategy);
+    if (!s.strategy.empty()) config.strategy = nn::parse_strategy(s.strategy);
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("--strategy {}: {}", s.strategy, e.what()));
   }
@@ -64,6 +65,7 @@ EpochCase make_epoch_case(const EpochSettings& s, Context& ctx, const nn::Datase
   c.label = fmt::format("epoch/{}/{}/{}", s.layers, config.batch_size, nn::strategy_name(config.strategy));
   c.samples = data.samples;
   c.batch = config.batch_size;
+  c.strategy = std::string(nn::strategy_name(config.strategy));
   Training* t = training.get();
   const nn::Dataset* d = &data;
   c.call = [t, d] { (void)t->trainer.train_epoch(*d); };

@@ -17,13 +17,14 @@ struct EpochSettings {
   std::string layers = "784-128-10";
   std::int64_t batch = 0;       // 0: the default MNIST recipe's
   std::int64_t samples = 60000; // MNIST's training set
-  std::string strategy = "data";
+  std::string strategy;          // empty: the MNIST recipe's
 };
 
 struct EpochCase {
   std::string label;  // "epoch/784-128-10/64/data"
   std::int64_t samples = 0;
   std::int64_t batch = 0;
+  std::string strategy;         // "data" or "op"
   std::function<void()> call;   // one full epoch
   std::shared_ptr<void> state;  // model and trainer
 };
