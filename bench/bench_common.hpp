@@ -3,8 +3,10 @@
 // machine's measured ceilings, and the counters every kernel benchmark reports.
 
 #include <benchmark/benchmark.h>
+#include <emmintrin.h>
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,16 @@ void set_flop_counters(benchmark::State& state, const IterationTimer& timer, dou
 // state.iterations()) and peak_pct against this machine's streaming bandwidth on
 // `threads` threads (stream_gbps(), measured in this process): for memory-bound kernels.
 void set_byte_counters(benchmark::State& state, double timed_seconds, double bytes_per_iteration, int threads);
+
+// Evicts [p, p + bytes) from every cache level of every core (clflush is coherent
+// system-wide), so the next access comes from memory: the cold-cache benchmarks call
+// it on their operands before each timed call. SSE2, so any x86-64 CPU has it.
+inline void flush_from_caches(const void* p, std::size_t bytes) {
+  const auto* c = static_cast<const char*>(p);
+  for (std::size_t i = 0; i < bytes; i += 64) _mm_clflush(c + i);
+  if (bytes > 0) _mm_clflush(c + bytes - 1);
+  _mm_mfence();
+}
 
 // "threads:<T>" suffix, so --benchmark_filter can select by thread count.
 inline std::string threads_suffix(int threads) { return "/threads:" + std::to_string(threads); }

@@ -1,5 +1,6 @@
 // gemm/<variant>/<shape>/threads:<T> for every registered GEMM variant, generated
-// from the registry: a new variant is benchmarked with no edit here.
+// from the registry: a new variant is benchmarked with no edit here; shapes whose
+// operands fit in the last-level cache also as gemm/<variant>/cold_<shape>/... .
 
 #include <benchmark/benchmark.h>
 
@@ -14,7 +15,14 @@
 namespace trenchcoat::bench {
 namespace {
 
-void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape shape, int threads) {
+// Operands small enough to stay in the last-level cache between calls get a cold
+// twin (label prefix "cold_") that starts every call with A, B and C in memory, as
+// a training step meets the weights after the other layers have run.
+constexpr std::int64_t kColdMaxBytes = std::int64_t{32} << 20;
+
+std::int64_t operand_bytes(const GemmShape& s) { return 4 * (s.m * s.k + s.k * s.n + s.m * s.n); }
+
+void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape shape, int threads, bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   GemmOperands x(shape);
   const GemmProblem p{shape.ta, shape.tb, shape.m, shape.n, shape.k, 1.0f, x.a.data(), x.lda(shape),
@@ -22,6 +30,11 @@ void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape sha
   gemm(*variant, ctx, p);  // warm-up: packing buffers allocated, threads started
   IterationTimer timer;
   for (auto _ : state) {
+    if (cold) {
+      flush_from_caches(x.a.data(), x.a.size() * sizeof(float));
+      flush_from_caches(x.b.data(), x.b.size() * sizeof(float));
+      flush_from_caches(x.c.data(), x.c.size() * sizeof(float));
+    }
     timer.time(state, [&] { gemm(*variant, ctx, p); });
     benchmark::DoNotOptimize(x.c.data());
     benchmark::ClobberMemory();
@@ -53,10 +66,14 @@ const bool registered = [] {
       if (v.info.reference && s.m * s.n * s.k > std::int64_t{512} * 512 * 512) continue;
       for (int t : thread_counts()) {
         if (v.info.threading == Threading::single && t > 1) continue;
-        benchmark::RegisterBenchmark(("gemm/" + std::string(v.info.name) + "/" + s.label + threads_suffix(t)).c_str(),
-                                     run_gemm, &v, s, t)
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
+        for (bool cold : {false, true}) {
+          if (cold && (v.info.reference || operand_bytes(s) > kColdMaxBytes)) continue;
+          benchmark::RegisterBenchmark(
+              ("gemm/" + std::string(v.info.name) + "/" + (cold ? "cold_" : "") + s.label + threads_suffix(t)).c_str(),
+              run_gemm, &v, s, t, cold)
+              ->UseManualTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 // trenchcoat-bench is generated from the registry: every variant this CPU runs, of
 // every family, must appear in --benchmark_list_tests under its family's prefixes, at
-// one thread and (for parallel variants) at every thread count the suite sweeps.
+// one thread and (for parallel variants) at every thread count the suite sweeps, and
+// every GEMM variant also with cold caches.
 
 #include <gtest/gtest.h>
 
@@ -74,6 +75,11 @@ TEST(BenchList, NamesEveryRegistryVariantThisCpuRuns) {
         }
       }
     }
+  }
+  // Cold-cache twins of the GEMMs whose operands would stay in cache.
+  for (const trenchcoat::VariantInfo& v : trenchcoat::family_listing(trenchcoat::KernelFamily::gemm).variants) {
+    if (v.reference || !trenchcoat::cpu_supports(v.isa)) continue;
+    EXPECT_TRUE(listed(names, "gemm/" + std::string(v.name) + "/cold_shard32_", 1)) << v.name << ": no cold GEMM";
   }
   // The training benchmarks on top.
   EXPECT_TRUE(listed(names, "train_step/784-128-10/", 1));
