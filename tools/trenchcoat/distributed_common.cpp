@@ -8,7 +8,7 @@ namespace trenchcoat::cli {
 
 void DistributedRun::check(const nn::TrainerConfig& config) const {
   if (config.strategy != nn::Strategy::data_parallel) {
-    throw UsageError("--distributed trains data-parallel: drop --strategy op");
+    throw UsageError("--distributed trains data-parallel, not op-parallel (--strategy op, or a run saved op-parallel)");
   }
   const std::int64_t shards = nn::shard_count(config.batch_size);
   if (shards < ranks()) {
