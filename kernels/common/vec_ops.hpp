@@ -42,6 +42,11 @@
 
 namespace trenchcoat::detail::TRENCHCOAT_KERNEL_NS {
 
+// Unrolls a loop over the columns of a transposed block (a compile-time trip count of
+// at most 16): without it GCC 12 keeps loops with an exp() body rolled, and the
+// columns, indexed by a loop variable, live on the stack instead of in registers.
+#define TRENCHCOAT_UNROLL _Pragma("GCC unroll 16")
+
 inline constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // exp's polynomial on |r| <= a = ln2/2: 1 + r + r^2/2 + r^3/6 + r^4/24 + r^5/120 + r^6/720

@@ -5,8 +5,10 @@
 // then one scaling pass, so the logits are read from memory once.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "loss/loss_kernel_set.hpp"
 #include "softmax/softmax_rows.hpp"
@@ -62,26 +64,24 @@ struct XentRow {
   // loss is log1p(t) - (x[label] - m), t = s - 1, and the gradient's label entry is
   // -(t + (1 - e[label])) / s * scale: neither cancels. Label-dependent values are
   // picked column by column with lane masks (label == j), so nothing is gathered.
-  static double narrow(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
-                       std::int64_t g_stride, std::int64_t rows, std::int64_t n, float scale, double* row_loss) {
+  // N is the row width (1..W), a template argument so the columns stay in registers.
+  template <int N>
+  static double narrow_n(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
+                         std::int64_t g_stride, std::int64_t rows, float scale, double* row_loss) noexcept {
     using dacc = typename V::dacc;
-    using mask = typename V::mask;
     typename R::Block b;
     alignas(64) double loss[W];
-    mask is_label[W];  // lane i of is_label[j]: row i's label is j
     double total = 0.0;
     for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
       const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
       const float* xb = x + r0 * x_stride;
       // Labels as floats (exact below 2^24), one load; -1 in lanes past the block.
       const vec label = V::ints_as_float(labels + r0, nb);
-      R::load_block(xb, x_stride, nb, n, b);
+      R::template load_block<N>(xb, x_stride, nb, b);
       vec x_label = V::broadcast(0.0f);
-      for (std::int64_t j = 0; j < n; ++j) {
-        is_label[j] = label == V::broadcast(static_cast<float>(j));
-        x_label = V::select(is_label[j], b.c[j], x_label);
-      }
-      R::template block_stats<false>(n, b);
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j < N; ++j) x_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], x_label);
+      R::template block_stats<N, false>(b);
       // loss = log1p(t) - (x[label] - m), formed in double lane by lane.
       const vec ls = V::log1p(b.t);
       dacc l = V::dzero(), xl = V::dzero(), m = V::dzero();
@@ -92,21 +92,44 @@ struct XentRow {
       if (g != nullptr) {
         const vec k = V::broadcast(scale) / (V::broadcast(1.0f) + b.t);
         vec e_label = V::broadcast(0.0f);
-        for (std::int64_t j = 0; j < n; ++j) e_label = V::select(is_label[j], b.c[j], e_label);
+        TRENCHCOAT_UNROLL
+        for (int j = 0; j < N; ++j) e_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], e_label);
         const vec g_label = V::broadcast(0.0f) - (b.t + (V::broadcast(1.0f) - e_label)) * k;
-        for (std::int64_t j = 0; j < n; ++j) b.c[j] = V::select(is_label[j], g_label, b.c[j] * k);
-        R::store_block(g + r0 * g_stride, g_stride, nb, n, b);
+        TRENCHCOAT_UNROLL
+        for (int j = 0; j < N; ++j) {
+          b.c[j] = V::select(label == V::broadcast(static_cast<float>(j)), g_label, b.c[j] * k);
+        }
+        R::template store_block<N>(g + r0 * g_stride, g_stride, nb, b);
+      }
+      if (b.saturated == 0 && row_loss == nullptr) {  // the usual case, without branches
+        for (int i = 0; i < nb; ++i) total += loss[i];
+        continue;
       }
       for (int i = 0; i < nb; ++i) {
         const std::int64_t r = r0 + i;
         const double li = ((b.saturated >> i) & 1u) != 0
-                              ? saturated(xb + i * x_stride, n, labels[r], g == nullptr ? nullptr : g + r * g_stride, scale)
+                              ? saturated(xb + i * x_stride, N, labels[r], g == nullptr ? nullptr : g + r * g_stride, scale)
                               : loss[i];
         if (row_loss != nullptr) row_loss[r] = li;
         total += li;
       }
     }
     return total;
+  }
+
+  using NarrowFn = double (*)(const float*, std::int64_t, const std::int32_t*, float*, std::int64_t, std::int64_t,
+                              float, double*) noexcept;
+  template <int N>
+  struct PickNarrow {
+    static constexpr NarrowFn fn = &narrow_n<N>;
+  };
+
+  // Rows of 1..W columns.
+  static double narrow(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
+                       std::int64_t g_stride, std::int64_t rows, std::int64_t n, float scale, double* row_loss) {
+    static constexpr auto table = R::template narrow_table<NarrowFn, PickNarrow>(std::make_integer_sequence<int, W>{});
+    if (n == 0) return 0.0;  // no class: no row can have a valid label, so no rows either
+    return table[static_cast<std::size_t>(n - 1)](x, x_stride, labels, g, g_stride, rows, scale, row_loss);
   }
 };
 

@@ -15,9 +15,12 @@
 // it; an all -inf row has m = -inf and x - m = NaN everywhere; m = +inf takes a
 // separate scalar path where the +inf entries share the mass.
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "common/vec_ops.hpp"
 
@@ -169,29 +172,41 @@ struct SoftmaxRow {
     unsigned saturated;  // rows whose maximum is +inf (handled by saturated())
   };
 
-  static void load_block(const float* x, std::int64_t stride, int rows, std::int64_t n, Block& b) noexcept {
-    for (int i = 0; i < W; ++i) b.c[i] = i < rows ? load_short(x + i * stride, n) : V::broadcast(0.0f);
+  // The block functions take the row width as a template argument N (1..W), so that
+  // every loop over columns unrolls and the columns stay in registers: with a run-time
+  // width the compiler kept them on the stack and a block took three times as long.
+  // Each caller instantiates all widths once and picks one per call (narrow_table).
+  template <int N>
+  static void load_block(const float* x, std::int64_t stride, int rows, Block& b) noexcept {
+    TRENCHCOAT_UNROLL
+    for (int i = 0; i < W; ++i) b.c[i] = i < rows ? load_short(x + i * stride, N) : V::broadcast(0.0f);
     V::transpose(b.c);
   }
 
-  static void store_block(float* y, std::int64_t stride, int rows, std::int64_t n, Block& b) noexcept {
+  template <int N>
+  static void store_block(float* y, std::int64_t stride, int rows, Block& b) noexcept {
+    // Columns N.. hold nothing that is stored; zeros keep them out of the registers.
+    TRENCHCOAT_UNROLL
+    for (int j = N; j < W; ++j) b.c[j] = V::broadcast(0.0f);
     V::transpose(b.c);
     for (int i = 0; i < rows; ++i) {
-      if (((b.saturated >> i) & 1u) == 0) store_short(y + i * stride, n, b.c[i]);
+      if (((b.saturated >> i) & 1u) == 0) store_short(y + i * stride, N, b.c[i]);
     }
   }
 
   // Column j of the block holds x; afterwards exp(x - m) (or x - m with KeepD).
-  template <bool KeepD>
-  static void block_stats(std::int64_t n, Block& b) noexcept {
+  template <int N, bool KeepD>
+  static void block_stats(Block& b) noexcept {
     const vec zero = V::broadcast(0.0f), one = V::broadcast(1.0f);
     vec m = b.c[0];
-    for (std::int64_t j = 1; j < n; ++j) m = V::max(m, b.c[j]);
+    TRENCHCOAT_UNROLL
+    for (int j = 1; j < N; ++j) m = V::max(m, b.c[j]);
     b.m = m;
     b.saturated = V::bits(m == V::broadcast(kInf));
-    vec below[W];
+    vec below[N];
     vec ties = zero;
-    for (std::int64_t j = 0; j < n; ++j) {
+    TRENCHCOAT_UNROLL
+    for (int j = 0; j < N; ++j) {
       const vec d = b.c[j] - m;
       const vec e = V::exp(d);
       const auto top = d == zero;
@@ -199,34 +214,64 @@ struct SoftmaxRow {
       ties = ties + V::select(top, one, zero);
       b.c[j] = KeepD ? d : e;
     }
-    for (std::int64_t step = 1; step < n; step *= 2) {
-      for (std::int64_t j = 0; j + step < n; j += 2 * step) below[j] = below[j] + below[j + step];
+    TRENCHCOAT_UNROLL
+    for (int step = 1; step < N; step *= 2) {
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j + step < N; j += 2 * step) below[j] = below[j] + below[j + step];
     }
     b.t = below[0] + (ties - one);
   }
 
-  static void softmax_narrow(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
-                             std::int64_t rows, std::int64_t n, bool log) noexcept {
+  // table[n - 1] = &F<n>, for the widths 1..W of the narrow path.
+  template <class Fn, template <int> class Pick, int... I>
+  static constexpr auto narrow_table(std::integer_sequence<int, I...>) noexcept {
+    return std::array<Fn, sizeof...(I)>{Pick<I + 1>::fn...};
+  }
+
+  template <int N, bool Log>
+  static void softmax_narrow_n(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
+                               std::int64_t rows) noexcept {
     Block b;
     for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
       const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
       const float* xb = x + r0 * x_stride;
       float* yb = y + r0 * y_stride;
-      load_block(xb, x_stride, nb, n, b);
-      if (log) {
-        block_stats<true>(n, b);
+      load_block<N>(xb, x_stride, nb, b);
+      if constexpr (Log) {
+        block_stats<N, true>(b);
         const vec ls = V::log1p(b.t);
-        for (std::int64_t j = 0; j < n; ++j) b.c[j] = b.c[j] - ls;
+        TRENCHCOAT_UNROLL
+        for (int j = 0; j < N; ++j) b.c[j] = b.c[j] - ls;
       } else {
-        block_stats<false>(n, b);
+        block_stats<N, false>(b);
         const vec inv = V::broadcast(1.0f) / (V::broadcast(1.0f) + b.t);
-        for (std::int64_t j = 0; j < n; ++j) b.c[j] = b.c[j] * inv;
+        TRENCHCOAT_UNROLL
+        for (int j = 0; j < N; ++j) b.c[j] = b.c[j] * inv;
       }
-      store_block(yb, y_stride, nb, n, b);
+      store_block<N>(yb, y_stride, nb, b);
       for (int i = 0; i < nb; ++i) {
-        if ((b.saturated >> i) & 1u) saturated(xb + i * x_stride, yb + i * y_stride, n, log);
+        if ((b.saturated >> i) & 1u) saturated(xb + i * x_stride, yb + i * y_stride, N, Log);
       }
     }
+  }
+
+  using SoftmaxNarrowFn = void (*)(const float*, std::int64_t, float*, std::int64_t, std::int64_t) noexcept;
+  template <int N>
+  struct PickSoftmax {
+    static constexpr SoftmaxNarrowFn fn = &softmax_narrow_n<N, false>;
+  };
+  template <int N>
+  struct PickLogSoftmax {
+    static constexpr SoftmaxNarrowFn fn = &softmax_narrow_n<N, true>;
+  };
+
+  // Rows of 1..W columns (n = 0 writes nothing).
+  static void softmax_narrow(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
+                             std::int64_t rows, std::int64_t n, bool log) noexcept {
+    static constexpr auto plain = narrow_table<SoftmaxNarrowFn, PickSoftmax>(std::make_integer_sequence<int, W>{});
+    static constexpr auto logs = narrow_table<SoftmaxNarrowFn, PickLogSoftmax>(std::make_integer_sequence<int, W>{});
+    if (n == 0) return;
+    (log ? logs : plain)[static_cast<std::size_t>(n - 1)](x, x_stride, y, y_stride, rows);
   }
 };
 
