@@ -142,11 +142,12 @@ double xent_rows(const float* x, std::int64_t x_stride, const std::int32_t* labe
     }
   }
   double total = 0.0;
+  const std::int64_t ahead = SoftmaxRow<V>::prefetch_rows(cols);
   for (std::int64_t r = 0; r < rows; ++r) {
-    const bool more = r + 1 < rows;
+    const bool more = r + ahead < rows;
     const double loss = XentRow<V>::row(x + r * x_stride, cols, labels[r], g == nullptr ? nullptr : g + r * g_stride,
-                                        scale, more ? x + (r + 1) * x_stride : nullptr,
-                                        more && g != nullptr ? g + (r + 1) * g_stride : nullptr);
+                                        scale, more ? x + (r + ahead) * x_stride : nullptr,
+                                        more && g != nullptr ? g + (r + ahead) * g_stride : nullptr);
     if (row_loss != nullptr) row_loss[r] = loss;
     total += loss;
   }

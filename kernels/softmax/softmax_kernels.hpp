@@ -17,10 +17,11 @@ void softmax_rows(const float* x, std::int64_t x_stride, float* y, std::int64_t 
       return;
     }
   }
+  const std::int64_t ahead = SoftmaxRow<V>::prefetch_rows(cols);
   for (std::int64_t r = 0; r < rows; ++r) {
-    const bool more = r + 1 < rows;
-    const float* next = more ? x + (r + 1) * x_stride : nullptr;
-    float* next_out = more ? y + (r + 1) * y_stride : nullptr;
+    const bool more = r + ahead < rows;
+    const float* next = more ? x + (r + ahead) * x_stride : nullptr;
+    float* next_out = more ? y + (r + ahead) * y_stride : nullptr;
     if constexpr (Log) SoftmaxRow<V>::log_softmax(x + r * x_stride, y + r * y_stride, cols, next, next_out);
     else SoftmaxRow<V>::softmax(x + r * x_stride, y + r * y_stride, cols, next, next_out);
   }
