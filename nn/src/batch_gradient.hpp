@@ -14,6 +14,7 @@
 #include "trenchcoat/nn/float_buffer.hpp"
 #include "trenchcoat/nn/model.hpp"
 #include "gradient_blocks.hpp"
+#include "shard_work.hpp"
 #include "trenchcoat/nn/optimizer.hpp"
 #include "worker_contexts.hpp"
 
@@ -79,19 +80,9 @@ class DataParallelGradient final : public BatchGradient {
   void update_block(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c, std::span<float> params,
                     const GradientBlock& block);
 
-  const ParameterLayout* layout_;
-  WorkerContexts workers_;
-  std::vector<BatchPass> passes_;          // one per shard of the largest batch
-  std::vector<GradientBlock> blocks_;      // for the largest batch's shard count
-  std::int64_t block_stride_ = 0;          // floats per shard in a slot's scratch
-  std::vector<FloatBuffer> scratch_;       // one per thread slot
-  std::vector<std::vector<float*>> leaf_pointers_;  // per thread slot: the shards' parts of its scratch
-  std::vector<double> shard_loss_;
-  std::vector<std::int64_t> shard_correct_;
-  std::vector<double> shard_bound_;        // GradientBound::per_row of each shard
-  std::vector<char> shard_finite_;
-  std::int64_t shards_ = 0;                // of the last compute()
-  std::int64_t max_shards_ = 0;
+  ShardWork work_;                 // one pass per shard of the largest batch (shard_work.hpp)
+  std::vector<ShardStats> stats_;  // per shard of the batch
+  std::int64_t shards_ = 0;        // of the last compute()
 };
 
 // The whole batch goes through each layer at once, and the kernels spread each call

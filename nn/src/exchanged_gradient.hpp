@@ -2,12 +2,13 @@
 // The data-parallel step of one rank among several (gradient_exchange.hpp).
 //
 // compute(): this rank's shards of the batch run forward and backward exactly as in
-// DataParallelGradient's phase 1 (same shard rows, same loss scale — that of the
-// WHOLE batch); the ranks share every shard's loss, accuracy and gradient bound, so
-// all of them reach the same verdict on finiteness; then, blocks of parameter rows
-// in parallel, every local shard's weight and bias gradient is computed by the same
-// kernel calls as in DataParallelGradient's phase 2 and summed by the sharding tree
-// into one full-size gradient buffer, which the exchange combines across ranks.
+// DataParallelGradient's phase 1 — the same ShardWork (shard_work.hpp), same shard
+// rows, same loss scale (that of the WHOLE batch); the ranks share every shard's
+// loss, accuracy and gradient bound, so all of them reach the same verdict on
+// finiteness; then, blocks of parameter rows in parallel, every local shard's weight
+// and bias gradient is computed by ShardWork's phase 2, as in DataParallelGradient,
+// and summed by the sharding tree into one full-size gradient buffer, which the
+// exchange combines across ranks.
 // apply(): the optimizer sweeps the combined gradient, identically on every rank.
 //
 // Unlike the single-process step this one writes a full-size gradient (the
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "batch_gradient.hpp"
+#include "shard_work.hpp"
 #include "trenchcoat/nn/gradient_exchange.hpp"
 
 namespace trenchcoat::nn::detail {
@@ -29,6 +31,7 @@ class ExchangedGradient final : public BatchGradient {
   GradientResult compute(Context& ctx, const Model& model, const BatchRequest& batch) override;
   void apply(const Context& ctx, Optimizer& optimizer, const UpdateCoefficients& c,
              std::span<float> params) override;
+  void set_profiler(StepProfiler* p) noexcept override;
 
  private:
   // The sum of the local shards' gradients (sharding tree) into grads_, combined
@@ -38,16 +41,10 @@ class ExchangedGradient final : public BatchGradient {
   void sum_block(const Context& ctx, const GradientBlock& block, std::int64_t local_shards);
 
   GradientExchange* exchange_;
-  const ParameterLayout* layout_;
-  WorkerContexts workers_;
-  std::vector<BatchPass> passes_;      // one per local shard of the largest share
-  std::vector<GradientBlock> blocks_;
-  std::vector<std::size_t> layer_blocks_;  // blocks_[layer_blocks_[d], layer_blocks_[d+1]) are Dense d's
-  std::int64_t block_stride_ = 0;      // floats per shard in a slot's scratch
-  std::vector<FloatBuffer> scratch_;   // one per thread slot
-  std::vector<std::vector<const float*>> leaf_pointers_;  // per thread slot
-  std::vector<ShardStats> stats_;      // per shard of the batch
-  FloatBuffer grads_;                  // the model's layout
+  ShardWork work_;                         // one pass per local shard of the largest share
+  std::vector<std::size_t> layer_blocks_;  // work_.blocks()[layer_blocks_[d], layer_blocks_[d+1]) are Dense d's
+  std::vector<ShardStats> stats_;          // per shard of the batch
+  FloatBuffer grads_;                      // the model's layout
 };
 
 }  // namespace trenchcoat::nn::detail
