@@ -233,6 +233,9 @@ TEST_P(GemmVariantTest, BitIdenticalForAnyThreadCount) {
       {.m = 257, .n = 263, .k = 600, .ta = Trans::T, .tb = Trans::T},
       {.m = 1, .n = 70000, .k = 17},
       {.m = 5000, .n = 1, .k = 100},
+      // Three depth blocks with a shorter last one; columns past one NC block.
+      {.m = 300, .n = 100, .k = 1030, .tb = Trans::T},
+      {.m = 2100, .n = 2050, .k = 3},
   };
   for (const GemmCase& t : cases) {
     Operands first = make_operands(t);
