@@ -1,7 +1,8 @@
 // tools/plot.py renders each kind of result it reads (Google Benchmark JSON, peak,
-// scaling, an epoch profile; fixtures in tests/fixtures/) into a non-empty PNG or
-// SVG, and declines what it cannot plot with exit status 2 and one line. Skipped
-// only when Debian's matplotlib is missing (tools/test.sh installs it).
+// scaling, an epoch profile, tools/scaling_model.py's predictions; fixtures in
+// tests/fixtures/) into a non-empty PNG or SVG, and declines what it cannot plot
+// with exit status 2 and one line. Skipped only when Debian's matplotlib is missing
+// (tools/test.sh installs it).
 
 #include <gtest/gtest.h>
 
@@ -35,8 +36,9 @@ class PlotTest : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  ProcessResult plot(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {kPython, std::string(TRENCHCOAT_SOURCE_DIR) + "/tools/plot.py"};
+  ProcessResult plot(const std::vector<std::string>& args) const { return tool("plot.py", args); }
+  ProcessResult tool(const std::string& script, const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {kPython, std::string(TRENCHCOAT_SOURCE_DIR) + "/tools/" + script};
     argv.insert(argv.end(), args.begin(), args.end());
     return trenchcoat::testing::run_process(argv, {{"TRENCHCOAT_CACHE_DIR", dir_.string()}}, dir_);
   }
@@ -76,6 +78,34 @@ TEST_F(PlotTest, RendersEveryKindOfResult) {
     ASSERT_EQ(r.status, 0) << image << ": " << r.err;
     expect_image(dir_ / image);
   }
+}
+
+// The nodes axis: scaling_model.py's JSON, made here from a fixture of the reduction
+// benchmark (2 ranks on loopback), is what plot.py draws; a batch the model did not
+// predict is declined.
+TEST_F(PlotTest, RendersTheScalingModel) {
+  const std::string model = out("model.json");
+  const ProcessResult m = tool("scaling_model.py", {fixture("mpi-reduce.jsonl"), "--samples-per-second", "12381",
+                                                    "--json", model});
+  ASSERT_EQ(m.status, 0) << m.err;
+  EXPECT_NE(m.out.find("| 64 |"), std::string::npos) << "no row for 64 nodes: " << m.out;
+  const std::string json = read_text(model);
+  EXPECT_NE(json.find("\"schema\": \"trenchcoat-scaling-model-1\""), std::string::npos);
+  for (const char* network : {"\"10 Gb/s\"", "\"100 Gb/s\""}) EXPECT_NE(json.find(network), std::string::npos);
+
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"--batch", "1024"}}) {
+    std::vector<std::string> args = {model, "-o", out("model.png")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const ProcessResult r = plot(args);
+    if (r.status == kNoMatplotlib) GTEST_SKIP() << "matplotlib is missing: " << r.err;
+    ASSERT_EQ(r.status, 0) << r.err;
+    expect_image(dir_ / "model.png");
+    fs::remove(dir_ / "model.png");
+  }
+  const ProcessResult bad = plot({model, "--batch", "77", "-o", out("x.png")});
+  EXPECT_EQ(bad.status, 2) << bad.err;
+  EXPECT_NE(bad.err.find("no predictions for global batch 77"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir_ / "x.png"));
 }
 
 TEST_F(PlotTest, DeclinesWhatItCannotPlotInOneLine) {

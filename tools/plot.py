@@ -15,6 +15,11 @@
         An epoch profile: a JSON file with a top-level
         {"profile": [{"name": str, "seconds": float, "percent": float}, ...]}
         (what `trenchcoat train --profile --json` writes) as one stacked bar.
+    tools/plot.py model.json -o scaling-model.png [--batch 4096]
+        tools/scaling_model.py --json: the predicted epoch time and parallel efficiency
+        of the modelled network against the number of nodes, one line per network,
+        reduction (tree / ring) and overlap, at one global batch (default 4096, else
+        the largest the file has).
 
 The format follows the output's extension (.png or .svg). The shebang names Debian's
 interpreter on purpose: python3-matplotlib is installed for it, not for a python3
@@ -63,6 +68,8 @@ def kind_of(doc, path):
             return "peak"
         if schema == "trenchcoat-scaling-1":
             return "scaling"
+        if schema == "trenchcoat-scaling-model-1":
+            return "scaling-model"
         if "profile" in doc:
             return "profile"
         if schema == "trenchcoat-train-1":
@@ -211,6 +218,49 @@ def plot_profile(doc, path):
     return fig
 
 
+def plot_scaling_model(doc, path, batch):
+    predictions = doc["predictions"]
+    batches = sorted({p["batch"] for p in predictions})
+    if not batches:
+        raise InputError(f"{path}: the model holds no predictions")
+    if batch is None:
+        batch = 4096 if 4096 in batches else batches[-1]
+    elif batch not in batches:
+        raise InputError(f"{path}: no predictions for global batch {batch} (it has {', '.join(map(str, batches))})")
+    lines = {}  # (network, reduce, overlap) -> [(nodes, seconds, efficiency)]
+    for p in predictions:
+        if p["batch"] == batch:
+            lines.setdefault((p["network"], p["reduce"], bool(p["overlap"])), []).append(
+                (p["nodes"], p["epoch_seconds"], p["efficiency"]))
+    networks = sorted({k[0] for k in lines}, key=lambda n: float(n.split()[0]) if n.split()[0].isdigit() else 0)
+    colours = plt.get_cmap("tab10").colors
+    fig, (time_ax, eff_ax) = plt.subplots(1, 2, figsize=(12, 5))
+    for (network, reduce, overlap), points in sorted(lines.items()):
+        points.sort()
+        nodes = [p[0] for p in points]
+        colour = colours[(2 * networks.index(network) + (reduce == "ring")) % len(colours)]
+        style = dict(color=colour, linestyle="-" if overlap else "--", marker="o" if reduce == "tree" else "s",
+                     markersize=4, label=f"{network}, {reduce}{' + overlap' if overlap else ''}")
+        time_ax.plot(nodes, [p[1] for p in points], **style)
+        eff_ax.plot(nodes, [100.0 * p[2] for p in points], **style)
+    for ax in (time_ax, eff_ax):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlabel("nodes")
+        ax.grid(True, which="both", alpha=0.3)
+    time_ax.set_yscale("log")
+    time_ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    time_ax.set_ylabel("predicted epoch time (s)")
+    eff_ax.set_ylabel("parallel efficiency (%)")
+    eff_ax.set_ylim(0, 105)
+    eff_ax.axhline(50, linestyle=":", linewidth=1, color="grey")
+    layers = "-".join(str(n) for n in doc.get("layers", []))
+    fig.suptitle(f"{layers or 'the model'}: predicted scaling at global batch {batch} "
+                 "(tree = reproducible, ring = fast; at least 32 rows per node)")
+    eff_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Plot trenchcoat / Google Benchmark JSON results.")
     parser.add_argument("inputs", nargs="+", help="result files (all of one kind)")
@@ -218,6 +268,7 @@ def main(argv):
     parser.add_argument("--peak", help="trenchcoat peak --json result for the ceilings (default: the cache)")
     parser.add_argument("--family", default="gemm", help="benchmark family to plot (default gemm)")
     parser.add_argument("--threads", type=int, default=1, help="benchmark thread count to plot (default 1)")
+    parser.add_argument("--batch", type=int, help="scaling model: the global batch to plot (default 4096)")
     args = parser.parse_args(argv)
     if os.path.splitext(args.output)[1].lower() not in (".png", ".svg"):
         raise InputError(f"{args.output}: the output must end in .png or .svg")
@@ -236,6 +287,8 @@ def main(argv):
             fig = plot_peak(docs[0])
         elif kind == "scaling":
             fig = plot_scaling(docs, args.inputs)
+        elif kind == "scaling-model":
+            fig = plot_scaling_model(docs[0], args.inputs[0], args.batch)
         else:
             fig = plot_profile(docs[0], args.inputs[0])
     except (KeyError, IndexError, TypeError) as e:

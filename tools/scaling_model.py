@@ -9,6 +9,8 @@ networks, tree (reproducible) versus ring (fast) reduction, with and without
 overlap, as Markdown tables. Optionally writes the numbers as JSON (--json).
 
   tools/scaling_model.py build/release/mpi-reduce.jsonl build/h8/train-784-512-512-10.json
+  tools/scaling_model.py mpi-reduce.jsonl --samples-per-second 12381 --json model.json
+  tools/plot.py model.json -o docs/img/scaling-model.png
 
 Model (every term is explained in docs/scaling.md):
   one message of n bytes:      alpha + n * beta  (wire's assumed alpha/beta + the loopback fit's)
@@ -90,15 +92,23 @@ def step_time(nodes, batch, t_sample, net, reduce, overlap, window_fraction):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("reduce_jsonl")
-    ap.add_argument("train_json")
-    ap.add_argument("--json", help="also write the predictions here")
+    ap.add_argument("train_json", nargs="?",
+                    help="trenchcoat train --json result of 784-512-512-10 (the compute rate of one node)")
+    ap.add_argument("--samples-per-second", type=float,
+                    help="the compute rate of one node instead of a train result (docs/scaling.md: 12381)")
+    ap.add_argument("--json", help="also write the predictions here (tools/plot.py draws them)")
     args = ap.parse_args()
+    if (args.train_json is None) == (args.samples_per_second is None):
+        ap.error("give either a train result or --samples-per-second")
 
     rows = [json.loads(line) for line in open(args.reduce_jsonl) if line.strip()]
-    train = json.load(open(args.train_json))
-    epoch = train["epochs"][-1]
-    t_sample = 1.0 / epoch["samples_per_second"]
-    threads = train["machine"].get("threads") if isinstance(train.get("machine"), dict) else None
+    if args.train_json is not None:
+        train = json.load(open(args.train_json))
+        samples_per_second = train["epochs"][-1]["samples_per_second"]
+        threads = train["machine"].get("threads") if isinstance(train.get("machine"), dict) else None
+    else:
+        samples_per_second, threads = args.samples_per_second, None
+    t_sample = 1.0 / samples_per_second
 
     # Loopback fit: 2 ranks, reproducible = one message up, one broadcast down. The
     # fastest repetition of each size: on a shared machine the median carries other
@@ -124,7 +134,7 @@ def main():
                           f"({large[0]['min_seconds'] * 1e3:.3f}) |\n")
     out.write(f"\nLoopback fit (2 ranks, reproducible, {len(two)} sizes): alpha = {loop_alpha * 1e6:.2f} µs, "
               f"beta = {loop_beta * 1e9:.3f} ns/byte ({1 / loop_beta / 1e9:.2f} GB/s).\n")
-    out.write(f"Compute: {epoch['samples_per_second']:.0f} samples/s on one node "
+    out.write(f"Compute: {samples_per_second:.0f} samples/s on one node "
               f"(t_sample = {t_sample * 1e6:.2f} µs{'' if threads is None else f', {threads} threads'}); "
               f"{total_flops / 1e6:.2f} MFLOP per sample; overlap window = first layer's weight gradient = "
               f"{window_fraction * 100:.0f}% of a step's compute; first layer = "
@@ -176,8 +186,12 @@ def main():
                 out.write(f"| {net_name} | {rname}{' + overlap' if overlap else ''} | " + " | ".join(cells) + " |\n")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"alpha": loop_alpha, "beta": loop_beta, "t_sample": t_sample, "predictions": predictions}, f,
-                      indent=1)
+            json.dump({"schema": "trenchcoat-scaling-model-1", "layers": LAYERS,
+                       "samples_per_epoch": SAMPLES_PER_EPOCH, "alpha": loop_alpha, "beta": loop_beta,
+                       "t_sample": t_sample,
+                       "networks": {name: {"alpha": net["alpha"], "beta": net["beta"]}
+                                    for name, net in networks.items()},
+                       "predictions": predictions}, f, indent=1)
 
 
 if __name__ == "__main__":
