@@ -4,7 +4,10 @@
 // any rank count a node of the tree), repeated runs agree, the fast reduction
 // (MPI_Allreduce) reaches the single-process accuracy within 2 points, a rank
 // killed mid-run ends the whole job within seconds and leaves the last checkpoint
-// as it was, a run resumes on another rank count, and bad inputs exit 2.
+// as it was, so does a rank that cannot start (its data unreadable, or a process
+// that ends before MPI_Init), Ctrl-C under mpirun stops every rank after the same
+// step with a resumable checkpoint, a run resumes on another rank count, and bad
+// inputs exit 2.
 //
 // Data: a small learnable idx set written by the test (8 x 8 images, 4 classes).
 
@@ -19,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,7 +55,7 @@ class MpiTrainTest : public ::testing::Test {
 
   // The toy run's flags; `extra` adds flags or replaces a default's value
   // (--epochs, --batch).
-  std::vector<std::string> train_args(const std::string& save, std::vector<std::string> extra) const {
+  std::vector<std::string> train_args(const std::string& save, const std::vector<std::string>& extra) const {
     std::vector<std::string> a = {TRENCHCOAT_BINARY, "train", "--data", path("toy"), "--layers", "64-32-4", "--lr",
                                   "0.1", "--warmup", "0", "--quiet", "--save", path(save)};
     for (const char* flag : {"--epochs", "--batch"}) {
@@ -63,7 +67,7 @@ class MpiTrainTest : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
-  std::vector<std::string> mpirun(int ranks, std::vector<std::string> args) const {
+  std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args) const {
     std::vector<std::string> a = {MPIEXEC_BINARY, "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks)};
     a.insert(a.end(), args.begin(), args.end());
     return a;
@@ -73,7 +77,7 @@ class MpiTrainTest : public ::testing::Test {
   }
   // Trains on `ranks` ranks (0: one plain process, no MPI) and returns the
   // checkpoint's bytes.
-  std::string train(int ranks, const std::string& save, std::vector<std::string> extra = {}) const {
+  std::string train(int ranks, const std::string& save, const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> args = train_args(save, extra);
     if (ranks > 0) {
       args.push_back("--distributed");
@@ -145,6 +149,27 @@ TEST_F(MpiTrainTest, ResumesOnAnotherRankCount) {
   EXPECT_TRUE(read_text(path("part.tcnn")) == whole);
 }
 
+// Waits up to `limit` for `job` to end; kills it and returns nullopt if it did not.
+std::optional<ProcessResult> wait_for(Process& job, std::chrono::seconds limit, double* seconds) {
+  const auto t0 = Clock::now();
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(job.pid(), &status, WNOHANG)) == 0 && Clock::now() - t0 < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  *seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (done == 0) {
+    ::kill(job.pid(), SIGKILL);
+    ::waitpid(job.pid(), &status, 0);
+    return std::nullopt;
+  }
+  ProcessResult r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = job.stdout_so_far();
+  r.err = read_text(job.stderr_path());
+  return r;
+}
+
 // The pids of the processes whose parent is `parent` and whose environment says
 // they are MPI rank `rank`.
 std::vector<pid_t> rank_processes(pid_t parent, int rank) {
@@ -171,37 +196,92 @@ std::vector<pid_t> rank_processes(pid_t parent, int rank) {
   return found;
 }
 
+// Rank 1 of `job`, once it has trained for a while (-1 if not found in 20 s).
+pid_t rank_one_training(const Process& job) {
+  std::vector<pid_t> found;
+  for (const auto t0 = Clock::now(); found.empty() && Clock::now() - t0 < std::chrono::seconds(20);) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    found = rank_processes(job.pid(), 1);
+  }
+  if (found.size() != 1) return -1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // well into training
+  return found[0];
+}
+
 TEST_F(MpiTrainTest, AKilledRankEndsTheJobWithinSeconds) {
   // A checkpoint from an earlier run, which the killed run would save over at its end.
   const std::string before = train(0, "model.tcnn", {"--threads", "1", "--epochs", "1"});
   ASSERT_FALSE(before.empty());
   Process job(mpirun(3, train_args("model.tcnn", {"--threads", "1", "--epochs", "100000", "--distributed"})),
               {{"TRENCHCOAT_ISA", ""}}, dir_);
-  std::vector<pid_t> victims;
-  for (const auto t0 = Clock::now(); victims.empty() && Clock::now() - t0 < std::chrono::seconds(20);) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    victims = rank_processes(job.pid(), 1);
-  }
-  ASSERT_EQ(victims.size(), 1u) << "rank 1 of the job not found";
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // well into training
-  ASSERT_EQ(::kill(victims[0], SIGKILL), 0);
-  const auto killed = Clock::now();
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(job.pid(), &status, WNOHANG)) == 0 && Clock::now() - killed < std::chrono::seconds(30)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (done == 0) {
-    ::kill(job.pid(), SIGKILL);
-    ::waitpid(job.pid(), &status, 0);
-    FAIL() << "the job still ran 30 s after a rank was killed";
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - killed).count();
-  std::printf("the job ended %.2f s after rank 1 was killed (status %d)\n", seconds,
-              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  const pid_t victim = rank_one_training(job);
+  ASSERT_GT(victim, 0) << "rank 1 of the job not found";
+  ASSERT_EQ(::kill(victim, SIGKILL), 0);
+  double seconds = 0.0;
+  const std::optional<ProcessResult> r = wait_for(job, std::chrono::seconds(30), &seconds);
+  ASSERT_TRUE(r.has_value()) << "the job still ran 30 s after a rank was killed";
+  std::printf("the job ended %.2f s after rank 1 was killed (status %d)\n", seconds, r->status);
   EXPECT_LT(seconds, 10.0);
-  EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the job reported success";
+  EXPECT_NE(r->status, 0) << "the job reported success";
   EXPECT_TRUE(read_text(path("model.tcnn")) == before) << "the checkpoint changed";
+}
+
+// mpirun's MPMD form (`-np 1 A : -np 1 B`) gives rank 1 other arguments than rank 0:
+// here a data folder it cannot read, or a program that exits before MPI_Init. Either
+// way the job ends within seconds, unsuccessfully, saying which rank failed and why,
+// and saves nothing.
+TEST_F(MpiTrainTest, ARankThatCannotStartEndsTheJob) {
+  std::vector<std::string> good = train_args("model.tcnn", {"--threads", "1", "--distributed"});
+  std::vector<std::string> bad = good;
+  const auto data = std::find(bad.begin(), bad.end(), path("toy"));
+  ASSERT_NE(data, bad.end());
+  *data = path("missing");
+  struct Case {
+    std::string name;
+    std::vector<std::string> rank1;
+    std::string says;  // in stderr
+  };
+  const std::vector<Case> cases = {
+      {"unreadable data", bad, "trenchcoat: rank 1: --data " + path("missing")},
+      {"exits before MPI_Init", {"/bin/false"}, ""},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = mpirun(1, good);
+    argv.insert(argv.end(), {":", "-np", "1"});
+    argv.insert(argv.end(), c.rank1.begin(), c.rank1.end());
+    Process job(argv, {{"TRENCHCOAT_ISA", ""}}, dir_);
+    double seconds = 0.0;
+    const std::optional<ProcessResult> r = wait_for(job, std::chrono::seconds(30), &seconds);
+    ASSERT_TRUE(r.has_value()) << c.name << ": the job still ran after 30 s";
+    std::printf("%s: the job ended after %.2f s (status %d)\n", c.name.c_str(), seconds, r->status);
+    EXPECT_NE(r->status, 0) << c.name;
+    EXPECT_NE(r->err.find(c.says), std::string::npos) << c.name << ": " << r->err;
+    EXPECT_FALSE(fs::exists(path("model.tcnn"))) << c.name;
+  }
+}
+
+// Ctrl-C in the terminal reaches mpirun alone (Open MPI starts every rank in a
+// process group of its own); mpirun then sends the ranks SIGTERM, and SIGKILL soon
+// after. SIGTERM only asks the ranks to stop, like Ctrl-C in one process: all stop
+// after the same step and rank 0 saves a resumable checkpoint before the SIGKILL.
+TEST_F(MpiTrainTest, CtrlCStopsEveryRankWithACheckpoint) {
+  Process job(mpirun(2, train_args("model.tcnn", {"--threads", "1", "--epochs", "100000", "--distributed", "--json",
+                                                   path("run.json")})),
+              {{"TRENCHCOAT_ISA", ""}}, dir_);
+  ASSERT_GT(rank_one_training(job), 0) << "rank 1 of the job not found";
+  ASSERT_EQ(::kill(job.pid(), SIGINT), 0);
+  double seconds = 0.0;
+  const std::optional<ProcessResult> r = wait_for(job, std::chrono::seconds(30), &seconds);
+  ASSERT_TRUE(r.has_value()) << "the job still ran 30 s after Ctrl-C";
+  std::printf("the job ended %.2f s after Ctrl-C (status %d)\n", seconds, r->status);
+  EXPECT_NE(r->status, 0) << "an interrupted run reported success";
+  const nlohmann::json j = nlohmann::json::parse(read_text(path("run.json")));
+  EXPECT_EQ(j["final"]["interrupted"], true);
+  // The checkpoint resumes, on another rank count, for a few more steps.
+  const ProcessResult resumed = run(mpirun(
+      1, {TRENCHCOAT_BINARY, "train", "--data", path("toy"), "--resume", path("model.tcnn"), "--quiet", "--threads", "1",
+          "--distributed", "--stop-after-steps", std::to_string(j["final"]["steps"].get<std::int64_t>() + 2)}));
+  EXPECT_EQ(resumed.status, 130) << resumed.out << resumed.err;
 }
 
 TEST_F(MpiTrainTest, BadInputsExitTwo) {

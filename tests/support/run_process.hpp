@@ -70,6 +70,7 @@ class Process {
 
   pid_t pid() const noexcept { return pid_; }
   std::string stdout_so_far() const { return read_text(out_path_); }
+  const std::filesystem::path& stderr_path() const noexcept { return err_path_; }
 
   ProcessResult wait() {
     int status = 0;
