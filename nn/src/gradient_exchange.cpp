@@ -53,6 +53,7 @@ std::vector<ShardRange> tree_cut(std::int64_t shards, int parts) {
 std::vector<ShardRange> even_split(std::int64_t shards, int parts) {
   check_parts(parts);
   std::vector<ShardRange> split;
+  split.reserve(static_cast<std::size_t>(parts));
   for (int r = 0; r < parts; ++r) {
     split.push_back(ShardRange{shards * r / parts, shards * (r + 1) / parts});
   }
