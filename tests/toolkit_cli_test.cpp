@@ -252,6 +252,31 @@ TEST_F(ToolkitTest, ScalingSweepsATrainingEpoch) {
   }
 }
 
+// `train --profile --counters`: the counters of the training steps in one line and in
+// the JSON's profile_totals, with the hardware ones declined in one line where the
+// OS exposes no PMU (as on this VM) and the software ones there regardless.
+TEST_F(ToolkitTest, TrainProfileCountersAreReportedOrDeclinedInOneLine) {
+  const ProcessResult r = run({"train", "--data", "xor", "--epochs", "3", "--no-save", "--profile", "--counters",
+                               "--json", path("train.json")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = read_json("train.json");
+  const json& counters = j.at("profile_totals").at("counters");
+  ASSERT_TRUE(counters.is_object()) << j.dump();
+  const bool hardware = !counters.at("cycles").is_null();
+  EXPECT_EQ(r.out.find("hardware counters are not available") != std::string::npos, !hardware) << r.out;
+  EXPECT_NE(r.out.find("counters (training steps, all threads, per step): "), std::string::npos) << r.out;
+  if (hardware) {
+    EXPECT_GT(counters.at("instructions").get<double>(), 0.0);
+    EXPECT_GT(counters.at("ipc").get<double>(), 0.0);
+  }
+  EXPECT_GT(counters.at("cpu_seconds").get<double>(), 0.0);
+  EXPECT_GE(counters.at("context_switches").get<double>(), 0.0);
+  EXPECT_FALSE(j.at("profile").empty());  // the profile itself is still there
+
+  expect_usage_error(run({"train", "--data", "xor", "--epochs", "1", "--no-save", "--counters"}),
+                     "--counters without --profile");
+}
+
 TEST_F(ToolkitTest, BadInputsExitTwoWithOneLine) {
   std::ofstream(dir_ / "not.json") << "{ this is not json";
   std::ofstream(dir_ / "other.json") << R"({"hello": "world"})";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "distributed_run.hpp"
 #include "interrupt.hpp"
 #include "output_files.hpp"
+#include "perf_counters.hpp"
 #include "profile_report.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -153,6 +155,11 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
   if (!f.no_save && leader) save_path = f.save ? std::filesystem::path(*f.save) : resumed ? std::filesystem::path(f.resume) : default_save_path(choice);
   if (save_path) require_writable(*save_path, "--save");
   if (!f.json.empty() && leader) require_writable(f.json, "--json");
+  if (f.counters && !f.profile) throw UsageError("--counters: only with --profile");
+  // Opened before the Context's threads exist, so that they count them too.
+  std::unique_ptr<PerfCounters> counters = f.counters ? std::make_unique<PerfCounters>() : nullptr;
+  if (counters && !counters->available() && leader) fmt::print("{}\n", counters->why_unavailable());
+  CounterValues counted;  // over the training steps, evaluation excluded
   Context ctx(context_options(f.context));
 
   LoadedData data = load_data(choice, /*with_train=*/true);
@@ -214,12 +221,14 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
       const std::int64_t already = p.batch > 0 ? p.samples_seen : 0;
       bar.start_epoch(p.epoch, already, data.train.samples);
       nn::EpochMetrics m;
+      const CounterValues before = counters ? counters->read() : CounterValues{};
       try {
         m = trainer.train_epoch(data.train, on_step);
       } catch (const nn::TrainingDiverged& e) {
         bar.clear();
         throw std::runtime_error(std::string(e.what()) + " (try a lower --lr)");
       }
+      if (counters) counted += counters->read() - before;
       bar.clear();
       train_seconds += m.seconds;
       eval_current = false;
@@ -286,6 +295,7 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
   const ProfileTiming timing =
       config.strategy == nn::Strategy::data_parallel ? ProfileTiming::thread_seconds : ProfileTiming::wall_seconds;
   if (f.profile) fmt::print("\n{}", format_profile(profiler, model.layout(), ctx.threads(), timing));
+  if (counters) fmt::print("{}\n", training_counters_line(counted, *counters, p.global_step, train_seconds));
 
   if (!f.json.empty()) {
     Json j;
@@ -318,6 +328,12 @@ int run_train(const TrainFlags& f, DistributedRun* dist) {
       j["profile"] = std::move(pj["profile"]);
       pj.erase("profile");
       j["profile_totals"] = std::move(pj);
+      if (counters) {
+        // Per step; the hardware fields are null where the OS gives no PMU access.
+        j["profile_totals"]["counters"] =
+            counters_json(counted, static_cast<double>(std::max<std::int64_t>(1, p.global_step)), train_seconds,
+                          counters->available());
+      }
     }
     write_json(f.json, j);
   }

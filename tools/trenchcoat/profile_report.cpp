@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace trenchcoat::cli {
@@ -100,6 +101,27 @@ nlohmann::ordered_json profile_json(const nn::StepProfiler& profiler, const nn::
   }
   j["profile"] = std::move(list);
   return j;
+}
+
+std::string training_counters_line(const CounterValues& c, const PerfCounters& counters, std::int64_t steps,
+                                   double wall_seconds) {
+  const double per = static_cast<double>(std::max<std::int64_t>(1, steps));
+  const auto& [cycles, instructions, references, misses, task_ns, switches] = c.v;
+  std::string s = "counters (training steps, all threads, per step): ";
+  if (counters.available()) {
+    s += fmt::format("IPC {:.2f}, {:.3g} cycles, {:.3g} instructions, {:.3g} LLC misses ({:.1f}% of references), ",
+                     cycles > 0 ? instructions / cycles : 0.0, cycles / per, instructions / per, misses / per,
+                     references > 0 ? 100.0 * misses / references : 0.0);
+  } else {
+    s += "no hardware counters, ";
+  }
+  if (counters.software_available()) {
+    s += fmt::format("{:.3g} CPU ms, {:.2f} CPUs busy, {:.2g} context switches", task_ns * 1e-6 / per,
+                     wall_seconds > 0 ? task_ns * 1e-9 / wall_seconds : 0.0, switches / per);
+  } else {
+    s += "no software counters either";
+  }
+  return s;
 }
 
 }  // namespace trenchcoat::cli

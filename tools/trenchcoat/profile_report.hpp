@@ -1,10 +1,12 @@
 #pragma once
 // `trenchcoat train --profile`: the StepProfiler's entries as a table and as JSON.
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "perf_counters.hpp"
 #include "trenchcoat/nn/parameter_layout.hpp"
 #include "trenchcoat/nn/step_profile.hpp"
 
@@ -27,5 +29,11 @@ std::string format_profile(const nn::StepProfiler& profiler, const nn::Parameter
 // ("profile" is what tools/plot.py draws as the stacked epoch bar).
 nlohmann::ordered_json profile_json(const nn::StepProfiler& profiler, const nn::ParameterLayout& layout, int threads,
                                     ProfileTiming timing);
+
+// `train --profile --counters`: one line with the counters of the training steps
+// (all threads), per step: IPC, cycles, instructions and last-level cache misses
+// where the PMU is readable, then CPU time and context switches.
+std::string training_counters_line(const CounterValues& c, const PerfCounters& counters, std::int64_t steps,
+                                   double wall_seconds);
 
 }  // namespace trenchcoat::cli

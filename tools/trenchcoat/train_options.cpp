@@ -106,6 +106,9 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_flag("-q,--quiet", f.quiet, "print only the final result line");
   cmd.add_flag("--profile", f.profile,
                "time each phase of each step (per kernel family and layer) and print the table at the end");
+  cmd.add_flag("--counters", f.counters,
+               "with --profile: add hardware counters (cycles, instructions, IPC, cache misses) of the training steps "
+               "where the OS allows, and CPU time and context switches");
   cmd.add_flag("--distributed", f.distributed,
                "train as one rank of an MPI job (mpirun -np R trenchcoat train --distributed ...); rank 0 prints and saves");
   cmd.add_option("--reduce", f.reduce,

@@ -33,6 +33,8 @@ struct TrainFlags {
   bool quiet = false;
   // Time every phase of every step and print where the time went (profile_report.hpp).
   bool profile = false;
+  // With --profile: the process's counters over the training steps (perf_counters.hpp).
+  bool counters = false;
   // One rank of an MPI job (distributed_run.hpp), combining gradients by `reduce`.
   bool distributed = false;
   std::optional<std::string> reduce;
