@@ -19,12 +19,15 @@ namespace trenchcoat::detail {
 namespace {
 
 // Below this many floating-point operations a GEMM runs on the calling thread:
-// waking workers costs more than they save. 2 MFLOP is about 10 us of one core's
-// work at the AVX-512 rate, against a few us to wake a worker and join it. The
-// `gemm/<variant>/small_NN_*` benchmarks (32^3 .. 192^3, threads 1 and 2) are there
-// to re-measure the crossover; on the shared 2-core machine this was written on,
-// other jobs' load made the 2-thread timings meaningless, so the value is not yet
-// confirmed by measurement.
+// waking a worker and joining it costs more than it saves. 2 MFLOP is about 10 us of
+// one core's work. Measured since (this 2-core VM, helpers' jobs stopped, medians of
+// 5 interleaved runs, 1 vs 2 threads): flops alone do not decide it. At 2.6 MFLOP,
+// 256x10x512 gains 88 -> 147 GFLOP/s and 512x10x256 (TN) 70 -> 123, but 256x512x10
+// (K = 10) loses 121 -> 95; at 4.2 MFLOP 128^3 gains nothing (147 vs 146; a harness of
+// 2000 back-to-back calls: 21.0 us vs 15.6-22.6 us over two runs), while 160^3
+// (8.2 MFLOP) gains 47.0 -> 27.5 us. What loses is a split whose threads each
+// repack all of B (128^3) or write a C much larger than their FMAs (K = 10); a cost
+// model of packing and C traffic per thread should replace this constant (issue 2).
 constexpr std::int64_t kParallelMinFlops = std::int64_t{1} << 21;
 
 // A matrix-vector product is memory-bound; split it only when the matrix is large
