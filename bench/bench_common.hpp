@@ -37,15 +37,21 @@ class IterationTimer {
 };
 
 // Sets GFLOPS, peak_pct (against this machine's FMA peak with its best ISA, on
-// `threads` threads, measured in this process) and isa_peak_pct (against the peak of
-// `isa`, the level the benchmarked code uses) from the flops of one iteration.
+// `threads` threads: from `trenchcoat peak`'s cache when there is one for this CPU,
+// else measured in this process) and isa_peak_pct (against the peak of `isa`, the
+// level the benchmarked code uses) from the flops of one iteration.
 void set_flop_counters(benchmark::State& state, const IterationTimer& timer, double flops_per_iteration,
                        int threads, Isa isa);
 
 // Sets GBps (bytes read + written per iteration, over `timed_seconds` for all of
 // state.iterations()) and peak_pct against this machine's streaming bandwidth on
-// `threads` threads (stream_gbps(), measured in this process): for memory-bound kernels.
+// `threads` threads (the cache's, else stream_gbps() measured in this process): for
+// memory-bound kernels.
 void set_byte_counters(benchmark::State& state, double timed_seconds, double bytes_per_iteration, int threads);
+
+// Loads `trenchcoat peak`'s cache for the ceilings above, if it fits this machine,
+// and says where they come from (main() calls it once, before any benchmark).
+std::string load_peak_source();
 
 // Evicts [p, p + bytes) from every cache level of every core (clflush is coherent
 // system-wide), so the next access comes from memory: the cold-cache benchmarks call
