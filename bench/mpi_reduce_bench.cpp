@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "mpi_exchange.hpp"
+#include "trenchcoat/nn/mpi_exchange.hpp"
 
 namespace {
 
@@ -36,8 +36,10 @@ struct Timing {
   double best = 0.0;
 };
 
+// reps >= 1 (parse_flag).
 Timing time_combine(GradientExchange& exchange, std::vector<float>& gradient, std::int64_t shards, int reps) {
   std::vector<double> seconds;
+  seconds.reserve(static_cast<std::size_t>(std::max(reps, 1)));
   for (int i = -2; i < reps; ++i) {  // two untimed warm-up rounds
     std::fill(gradient.begin(), gradient.end(), 1.0f);
     MPI_Barrier(MPI_COMM_WORLD);
@@ -47,6 +49,7 @@ Timing time_combine(GradientExchange& exchange, std::vector<float>& gradient, st
     MPI_Allreduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (i >= 0) seconds.push_back(slowest);
   }
+  if (seconds.empty()) return Timing{};
   std::sort(seconds.begin(), seconds.end());
   return Timing{seconds[seconds.size() / 2], seconds.front()};
 }

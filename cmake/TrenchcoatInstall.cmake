@@ -5,6 +5,14 @@
 #   find_package(trenchcoat CONFIG REQUIRED)
 #   target_link_libraries(app PRIVATE trenchcoat::nn)
 #
+# A build with MPI (TRENCHCOAT_HAVE_MPI) also installs trenchcoat::mpi, the
+# exchange over MPI (trenchcoat/nn/mpi_exchange.hpp), as the package's optional
+# component `mpi` in its own export set, so that a user without MPI still finds the
+# rest:
+#
+#   find_package(trenchcoat CONFIG REQUIRED COMPONENTS mpi)   # or OPTIONAL_COMPONENTS
+#   target_link_libraries(app PRIVATE trenchcoat::mpi)
+#
 # The libraries are static: the config file therefore finds what their private link
 # dependencies need (oneTBB, zlib, threads). xsimd is not among them: it is a private
 # include directory of the kernels' ISA sources and never reaches a user.
@@ -25,6 +33,16 @@ install(TARGETS trenchcoat_kernels trenchcoat_nn EXPORT trenchcoatTargets
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/kernels/include/ ${PROJECT_SOURCE_DIR}/nn/include/
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+
+if(TARGET trenchcoat_mpi)
+  set_target_properties(trenchcoat_mpi PROPERTIES EXPORT_NAME mpi)
+  install(TARGETS trenchcoat_mpi EXPORT trenchcoatMpiTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/nn/mpi/include/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+  install(EXPORT trenchcoatMpiTargets NAMESPACE trenchcoat:: DESTINATION ${TRENCHCOAT_INSTALL_CMAKEDIR})
+endif()
 
 set(_tc_programs trenchcoat)
 if(TARGET trenchcoat-bench)

@@ -12,7 +12,7 @@
 // Data: a small learnable idx set written by the test (8 x 8 images, 4 classes).
 
 #include <gtest/gtest.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -60,8 +60,8 @@ class MpiTrainTest : public ::testing::Test {
                                   "0.1", "--warmup", "0", "--quiet", "--save", path(save)};
     for (const char* flag : {"--epochs", "--batch"}) {
       if (std::find(extra.begin(), extra.end(), flag) == extra.end()) {
-        a.push_back(flag);
-        a.push_back(flag == std::string("--epochs") ? "3" : "128");
+        a.emplace_back(flag);
+        a.emplace_back(flag == std::string("--epochs") ? "3" : "128");
       }
     }
     a.insert(a.end(), extra.begin(), extra.end());
@@ -80,7 +80,7 @@ class MpiTrainTest : public ::testing::Test {
   std::string train(int ranks, const std::string& save, const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> args = train_args(save, extra);
     if (ranks > 0) {
-      args.push_back("--distributed");
+      args.emplace_back("--distributed");
       args = mpirun(ranks, args);
     }
     const ProcessResult r = run(args);
@@ -297,7 +297,7 @@ TEST_F(MpiTrainTest, BadInputsExitTwo) {
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = train_args("bad.tcnn", c.extra);
-    args.push_back("--distributed");
+    args.emplace_back("--distributed");
     const ProcessResult r = run(mpirun(c.ranks, args));
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_NE(r.err.find("trenchcoat: " + c.says), std::string::npos) << r.err;

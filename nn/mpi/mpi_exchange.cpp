@@ -1,4 +1,4 @@
-#include "mpi_exchange.hpp"
+#include "trenchcoat/nn/mpi_exchange.hpp"
 
 #include <mpi.h>
 
@@ -19,7 +19,7 @@ std::string error_text(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
   if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) return "MPI error " + std::to_string(code);
-  return std::string(text, static_cast<std::size_t>(length));
+  return {text, static_cast<std::size_t>(length)};
 }
 
 // MPI_COMM_WORLD returns errors instead of aborting (see MpiSession()), so every

@@ -10,6 +10,7 @@
 #include "trenchcoat/nn/model.hpp"
 #include "trenchcoat/nn/synthetic.hpp"
 #include "trenchcoat/nn/trainer.hpp"
+#include "xor_recipe.hpp"
 
 #ifdef XSIMD_HPP
 #error "a public trenchcoat header pulled in xsimd"
@@ -19,15 +20,8 @@ int main() {
   using namespace trenchcoat;
   try {
     Context ctx(ContextOptions{.threads = 2});
-    // The settings of tests/nn_training_test.cpp's XorNeedsAHiddenLayer, which learn
-    // XOR exactly (the result does not depend on the thread count).
-    nn::Model model(nn::parse_model_spec("2-2-2", "tanh"), /*seed=*/3);
-    nn::TrainerConfig config;
-    config.batch_size = 4;
-    config.epochs = 2000;
-    config.seed = 11;
-    config.optimizer.kind = nn::OptimizerKind::sgd;
-    config.optimizer.learning_rate = 0.5;
+    nn::Model model = consumer::xor_model();
+    const nn::TrainerConfig config = consumer::xor_config();
     nn::Trainer trainer(ctx, model, config);
     const nn::Dataset xor_table = nn::make_xor();
     trainer.fit(xor_table);

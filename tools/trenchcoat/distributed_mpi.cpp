@@ -11,7 +11,7 @@
 
 #include "cli_common.hpp"
 #include "distributed_run.hpp"
-#include "mpi_exchange.hpp"
+#include "trenchcoat/nn/mpi_exchange.hpp"
 
 namespace trenchcoat::cli {
 namespace {

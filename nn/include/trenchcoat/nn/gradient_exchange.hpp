@@ -2,7 +2,7 @@
 // Data-parallel training across processes: how a mini-batch's shards are shared
 // out among R processes ("ranks"), and the interface through which the trainer
 // combines the ranks' partial gradients. Nothing here depends on MPI; the MPI
-// implementation is nn/include/trenchcoat/nn/mpi_exchange.hpp (built only when MPI
+// implementation is nn/mpi/include/trenchcoat/nn/mpi_exchange.hpp (built only when MPI
 // is found), and a Trainer given no exchange trains in one process as before.
 //
 // Why the reproducible split gives bit-identical models: the single-process trainer
