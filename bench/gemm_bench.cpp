@@ -22,7 +22,7 @@ constexpr std::int64_t kColdMaxBytes = std::int64_t{32} << 20;
 
 std::int64_t operand_bytes(const GemmShape& s) { return 4 * (s.m * s.k + s.k * s.n + s.m * s.n); }
 
-void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape shape, int threads, bool cold) {
+void run_gemm(benchmark::State& state, const GemmVariant* variant, const GemmShape& shape, int threads, bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   GemmOperands x(shape);
   const GemmProblem p{shape.ta, shape.tb, shape.m, shape.n, shape.k, 1.0f, x.a.data(), x.lda(shape),
@@ -43,7 +43,7 @@ void run_gemm(benchmark::State& state, const GemmVariant* variant, GemmShape sha
                     variant->info.isa);
 }
 
-void run_baseline(benchmark::State& state, std::string name, BaselineGemm fn, GemmShape shape, int threads,
+void run_baseline(benchmark::State& state, const std::string& name, BaselineGemm fn, GemmShape shape, int threads,
                   Isa isa) {
   GemmOperands x(shape);
   auto call = [&] { fn(threads, shape, x.a.data(), x.lda(shape), x.b.data(), x.ldb(shape), x.c.data(), shape.n); };
@@ -82,7 +82,7 @@ const bool registered = [] {
 
 }  // namespace
 
-bool register_baseline_gemm(const std::string& name, Isa isa, BaselineGemm fn) {
+bool register_baseline_gemm(const std::string& name, Isa isa, const BaselineGemm& fn) {
   for (const GemmShape& s : gemm_shapes()) {
     for (int t : thread_counts()) {
       benchmark::RegisterBenchmark(("gemm/" + name + "/" + s.label + threads_suffix(t)).c_str(), run_baseline, name,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -99,7 +100,7 @@ void expect_matches_reference(const GemmVariant& variant, Context& ctx, const Ge
     }
     // Padding between rows of C is outside the matrix and must be untouched.
     for (std::int64_t j = t.n; j < ldc && i + 1 < t.m; ++j) {
-      ASSERT_EQ(std::memcmp(&got.p.c[i * ldc + j], &want.p.c[i * ldc + j], sizeof(float)), 0)
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(got.p.c[i * ldc + j]), std::bit_cast<std::uint32_t>(want.p.c[i * ldc + j]))
           << "wrote outside C at (" << i << "," << j << ") " << t.describe();
     }
   }

@@ -142,7 +142,7 @@ TEST_P(LossVariantTest, CrossEntropyAccuracyFromConfidentToHopeless) {
     for (std::int64_t cols : {2, 10, 16, 100, 1000}) {
       const std::int64_t rows = 1;
       std::vector<float> logits = testing::random_floats(static_cast<std::size_t>(cols), gen(), -1.0f, 1.0f);
-      const std::int32_t label = static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(cols));
+      const auto label = static_cast<std::int32_t>(gen() % static_cast<std::uint32_t>(cols));
       logits[static_cast<std::size_t>(label)] += margin;
       worst = std::max(worst, compare_xent(logits, {label}, rows, cols, 1.0f, true));
       if (HasFailure()) return;

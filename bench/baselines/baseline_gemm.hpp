@@ -13,6 +13,6 @@ namespace trenchcoat::bench {
 using BaselineGemm = std::function<void(int threads, const GemmShape& s, const float* a, std::int64_t lda,
                                         const float* b, std::int64_t ldb, float* c, std::int64_t ldc)>;
 
-bool register_baseline_gemm(const std::string& name, Isa isa, BaselineGemm fn);
+bool register_baseline_gemm(const std::string& name, Isa isa, const BaselineGemm& fn);
 
 }  // namespace trenchcoat::bench

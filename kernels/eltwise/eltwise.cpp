@@ -117,11 +117,11 @@ Activation parse_activation(std::string_view name) {
 BackwardInput backward_input(Activation a) noexcept {
   switch (a) {
     case Activation::identity: return BackwardInput::none;
-    case Activation::relu: return BackwardInput::output;
-    case Activation::leaky_relu: return BackwardInput::input;
-    case Activation::sigmoid: return BackwardInput::output;
+    case Activation::relu:
+    case Activation::sigmoid:
     case Activation::tanh: return BackwardInput::output;
-    case Activation::gelu: return BackwardInput::input;
+    case Activation::leaky_relu:
+    case Activation::gelu:
     case Activation::softplus: return BackwardInput::input;
   }
   return BackwardInput::none;

@@ -74,7 +74,7 @@ struct ActivationMath {
 // out[i] = f(a[i]); out may be a. Four vectors per step for independent work.
 template <class V, class F>
 inline void map1(const float* a, float* out, std::int64_t n, F f) {
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   std::int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
     const auto a0 = V::loadu(a + i), a1 = V::loadu(a + i + W);
@@ -94,7 +94,7 @@ inline void map1(const float* a, float* out, std::int64_t n, F f) {
 // out[i] = f(a[i], b[i]); out may be a or b.
 template <class V, class F>
 inline void map2(const float* a, const float* b, float* out, std::int64_t n, F f) {
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   std::int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
     const auto a0 = V::loadu(a + i), a1 = V::loadu(a + i + W);
@@ -181,7 +181,7 @@ void backward(ActivationParams act, const float* in, const float* dy, float* dx,
 // the same bits as the row-by-row path.
 template <class V>
 bool bias_add_flat(float* y, std::int64_t stride, std::int64_t rows, std::int64_t cols, const float* bias) {
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   constexpr int kMaxPatternVectors = 32;
   if (W == 1 || stride != cols || rows < 2 || cols >= 2 * W) return false;
   std::int64_t period = cols;
@@ -221,12 +221,12 @@ void bias_add(float* y, std::int64_t stride, std::int64_t rows, std::int64_t col
 template <class V>
 void column_sums(const float* dy, std::int64_t stride, std::int64_t rows, std::int64_t cols, float* out) {
   using vec = typename V::vec;
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   constexpr int kRegs = 4;
   const vec zero = V::broadcast(0.0f);
   if (cols <= kRegs * W) {
     vec acc[kRegs];
-    for (int k = 0; k < kRegs; ++k) acc[k] = zero;
+    for (vec& a : acc) a = zero;
     const int full = static_cast<int>(cols / W), rest = static_cast<int>(cols % W);
     for (std::int64_t r = 0; r < rows; ++r) {
       const float* row = dy + r * stride;

@@ -12,6 +12,7 @@
 // copy of an inline function for all of them, and run AVX-512 code on an AVX2 CPU.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -140,7 +141,7 @@ void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
   for (std::int64_t l = 0; l < t.kc; ++l) {
     vec bv[NVX];
 #pragma GCC unroll 8
-    for (int v = 0; v < NVX; ++v) bv[v] = V::loadu(b + v * W);
+    for (int v = 0; v < NVX; ++v) bv[v] = V::loadu(b + std::ptrdiff_t{v} * W);
 #pragma GCC unroll 64
     for (int r = 0; r < M; ++r) {
       const vec av = V::broadcast(a[r * rs]);
@@ -166,15 +167,16 @@ void tile_kernel(const GemmProblem& p, const TileArgs& t, GemmBlockUpdate u) {
     float* crow = t.c + r * t.ldc;
 #pragma GCC unroll 8
     for (int v = 0; v < NVX; ++v) {
+      const std::ptrdiff_t off = std::ptrdiff_t{v} * W;
       const bool partial = v == NVX - 1 && tail != W;
       vec x = V::mul(acc[r][v], alpha);
-      if (read_c) x = V::fma(beta, partial ? V::loadu_partial(crow + v * W, tail) : V::loadu(crow + v * W), x);
-      if (bias != nullptr) x = V::add(x, partial ? V::loadu_partial(bias + v * W, tail) : V::loadu(bias + v * W));
+      if (read_c) x = V::fma(beta, partial ? V::loadu_partial(crow + off, tail) : V::loadu(crow + off), x);
+      if (bias != nullptr) x = V::add(x, partial ? V::loadu_partial(bias + off, tail) : V::loadu(bias + off));
       if (relu) x = V::max(x, V::zero());
       if (partial) {
-        V::storeu_partial(crow + v * W, x, tail);
+        V::storeu_partial(crow + off, x, tail);
       } else {
-        V::storeu(crow + v * W, x);
+        V::storeu(crow + off, x);
       }
     }
   }
@@ -186,7 +188,7 @@ using TileFn = void (*)(const GemmProblem&, const TileArgs&, GemmBlockUpdate);
 // edge tiles compute only what exists.
 template <class V, int MR, int NV>
 struct TileTable {
-  TileFn fn[2][MR][NV];
+  TileFn fn[2][MR][NV]{};
 
   template <int M, int NVX>
   constexpr void fill_one() {
@@ -201,7 +203,7 @@ struct TileTable {
   constexpr void fill(std::integer_sequence<int, Ms...>) {
     (fill_row<Ms + 1>(std::make_integer_sequence<int, NV>{}), ...);
   }
-  constexpr TileTable() : fn{} { fill(std::make_integer_sequence<int, MR>{}); }
+  constexpr TileTable() { fill(std::make_integer_sequence<int, MR>{}); }
 };
 
 template <class V, int MR, int NV>
@@ -272,7 +274,7 @@ inline float apply_epilogue_scalar(const GemmProblem& p, float acc, float c_old,
 template <class V>
 inline float dot(const float* __restrict x, const float* __restrict y, std::int64_t len) {
   using vec = typename V::type;
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   vec s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
   std::int64_t l = 0;
   for (; l + 4 * W <= len; l += 4 * W) {

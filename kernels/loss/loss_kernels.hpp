@@ -127,7 +127,7 @@ struct XentRow {
   // Rows of 1..W columns.
   static double narrow(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
                        std::int64_t g_stride, std::int64_t rows, std::int64_t n, float scale, double* row_loss) {
-    static constexpr auto table = R::template narrow_table<NarrowFn, PickNarrow>(std::make_integer_sequence<int, W>{});
+    static constexpr auto table = R::template narrow_table<NarrowFn, PickNarrow>(std::make_integer_sequence<int, V::width>{});
     if (n == 0) return 0.0;  // no class: no row can have a valid label, so no rows either
     return table[static_cast<std::size_t>(n - 1)](x, x_stride, labels, g, g_stride, rows, scale, row_loss);
   }
@@ -159,7 +159,7 @@ double xent_rows(const float* x, std::int64_t x_stride, const std::int32_t* labe
 template <class V, bool Grad>
 double squared_error_impl(const float* p, const float* t, float* g, std::int64_t n, float two_scale) {
   using vec = typename V::vec;
-  constexpr int W = V::width;
+  constexpr std::int64_t W = V::width;
   const vec k = V::broadcast(two_scale);
   typename V::dacc a0 = V::dzero(), a1 = V::dzero();
   std::int64_t i = 0;

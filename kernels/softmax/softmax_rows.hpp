@@ -31,7 +31,8 @@ template <class V>
 struct SoftmaxRow {
   using vec = typename V::vec;
   using dacc = typename V::dacc;
-  static constexpr int W = V::width;
+  // 64-bit, so that offsets such as i + 2 * W are formed in the type of i.
+  static constexpr std::int64_t W = V::width;
   static constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
   // How many rows ahead the sweeps prefetch: about 8 KiB ahead of the row being
@@ -327,8 +328,8 @@ struct SoftmaxRow {
   // Rows of 1..W columns (n = 0 writes nothing).
   static void softmax_narrow(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
                              std::int64_t rows, std::int64_t n, bool log) noexcept {
-    static constexpr auto plain = narrow_table<SoftmaxNarrowFn, PickSoftmax>(std::make_integer_sequence<int, W>{});
-    static constexpr auto logs = narrow_table<SoftmaxNarrowFn, PickLogSoftmax>(std::make_integer_sequence<int, W>{});
+    static constexpr auto plain = narrow_table<SoftmaxNarrowFn, PickSoftmax>(std::make_integer_sequence<int, V::width>{});
+    static constexpr auto logs = narrow_table<SoftmaxNarrowFn, PickLogSoftmax>(std::make_integer_sequence<int, V::width>{});
     if (n == 0) return;
     (log ? logs : plain)[static_cast<std::size_t>(n - 1)](x, x_stride, y, y_stride, rows);
   }
