@@ -62,7 +62,7 @@ long parse_flag(int argc, char** argv, const char* name, long fallback) {
       if (end == argv[i + 1] || *end != '\0' || v < 1) {
         std::fprintf(stderr, "trenchcoat-mpi-reduce-bench: %s needs a positive integer, not \"%s\"\n", name,
                      argv[i + 1]);
-        std::exit(2);
+        std::exit(2);  // NOLINT(concurrency-mt-unsafe): before MPI_Init, while this is the only thread
       }
       return v;
     }

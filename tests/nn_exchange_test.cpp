@@ -51,6 +51,7 @@ TEST(TreeMerges, FinishTheTreeBitForBit) {
       for (float& v : l) v = dist(rng) * std::ldexp(1.0f, static_cast<int>(rng() % 20) - 10);
     }
     std::vector<const float*> all;
+    all.reserve(leaves.size());
     for (const auto& l : leaves) all.push_back(l.data());
     std::vector<float> expected(kLen);
     tree_sum(all, 0, kLen, expected.data());
@@ -71,6 +72,9 @@ TEST(TreeMerges, FinishTheTreeBitForBit) {
               partial[static_cast<std::size_t>(m.from)][static_cast<std::size_t>(i)];
         }
       }
+      // The bytes, on purpose: bit-identity is the claim (and -0.0 vs 0.0 or two NaNs
+      // would compare equal or unequal by value).
+      // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): see above
       EXPECT_EQ(std::memcmp(expected.data(), partial[0].data(), kLen * sizeof(float)), 0)
           << shards << " shards over " << ranks << " ranks";
     }
