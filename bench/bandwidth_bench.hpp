@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the memory-bound kernel benchmarks (act/, softmax/, xent/): the shapes of
-// issue 3, a fast deterministic fill, and a timer for back-to-back calls.
+// issue 3, a fast deterministic fill, a timer for back-to-back calls and one for
+// calls that each start from cold caches.
 
 #include <benchmark/benchmark.h>
 
@@ -47,6 +48,34 @@ double time_calls(benchmark::State& state, int reps, F&& body) {
   while (state.KeepRunningBatch(reps)) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < reps; ++k) body();
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(dt);
+    total += dt;
+    benchmark::ClobberMemory();
+  }
+  return total;
+}
+
+// Cold-cache twins ("cold_<rows>x<cols>" in the name): every timed call starts with
+// its operands evicted from every cache (flush_from_caches), as a training step meets
+// a layer's activations after the other layers ran. Only shapes whose operands could
+// otherwise stay in the last-level cache get one; the 64 Mi-float ones are cold anyway.
+constexpr double kColdMaxBytes = 32.0 * 1024 * 1024;
+inline std::vector<bool> cold_choices(double operand_bytes, bool reference) {
+  if (reference || operand_bytes > kColdMaxBytes) return {false};
+  return {false, true};
+}
+inline std::string shape_label(const BandwidthShape& s, bool cold) { return (cold ? "cold_" : "") + s.label(); }
+
+// One call per timed iteration, each after flush(): the flush is not timed, and the
+// clock is read around every call (~20-40 ns each way, small beside a call from memory).
+template <class Flush, class F>
+double time_cold_calls(benchmark::State& state, Flush&& flush, F&& body) {
+  double total = 0.0;
+  for (auto _ : state) {
+    flush();
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(dt);
     total += dt;

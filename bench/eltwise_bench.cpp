@@ -1,7 +1,9 @@
 // act/<op>/<variant>/<rows>x<cols>/threads:<T> for every registered element-wise
 // variant, generated from the registry: <op> is <activation>_fwd, <activation>_bwd,
-// bias_add or bias_bwd. Counters: GBps (bytes read + written) and peak_pct against
-// the streaming bandwidth measured in this process.
+// bias_add or bias_bwd; ReLU and the bias ops also as cold-cache twins
+// (act/<op>/<variant>/cold_<rows>x<cols>/...) where the operands fit in the cache.
+// Counters: GBps (bytes read + written) and peak_pct against the streaming bandwidth
+// measured in this process.
 
 #include <benchmark/benchmark.h>
 
@@ -20,7 +22,7 @@ namespace {
 enum class Op { forward, backward, bias_add, bias_bwd };
 
 void run_eltwise(benchmark::State& state, const EltwiseVariant* v, Op op, Activation a, BandwidthShape s,
-                 int threads) {
+                 int threads, bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   const auto n = static_cast<std::size_t>(s.elements());
   const ActivationParams act{a, 0.01f};
@@ -56,21 +58,33 @@ void run_eltwise(benchmark::State& state, const EltwiseVariant* v, Op op, Activa
       break;
   }
   body();  // warm-up: pages touched, worker threads started
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    for (const std::vector<float>* buf : {&x, &y, &dy, &dx, &bias}) {
+      flush_from_caches(buf->data(), buf->size() * sizeof(float));
+    }
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, bytes, threads);
 }
 
-void register_op(const EltwiseVariant& v, const std::string& op_name, Op op, Activation a) {
+// with_cold: also the cold-cache twins (ReLU and the bias ops, the ones judged
+// against memory bandwidth; the other activations would only double the list).
+void register_op(const EltwiseVariant& v, const std::string& op_name, Op op, Activation a, bool with_cold) {
   for (const BandwidthShape& s : bandwidth_shapes()) {
     // The double-precision oracle would take seconds per call on 64 Mi floats.
     if (v.info.reference && s.elements() > (std::int64_t{1} << 22)) continue;
+    const std::vector<bool> colds =
+        with_cold ? cold_choices(12.0 * static_cast<double>(s.elements()), v.info.reference) : std::vector<bool>{false};
     for (int t : thread_counts()) {
       if (v.info.threading == Threading::single && t > 1) continue;
-      benchmark::RegisterBenchmark(
-          ("act/" + op_name + "/" + std::string(v.info.name) + "/" + s.label() + threads_suffix(t)).c_str(),
-          run_eltwise, &v, op, a, s, t)
-          ->UseManualTime()
-          ->Unit(benchmark::kMicrosecond);
+      for (bool cold : colds) {
+        benchmark::RegisterBenchmark(
+            ("act/" + op_name + "/" + std::string(v.info.name) + "/" + shape_label(s, cold) + threads_suffix(t))
+                .c_str(),
+            run_eltwise, &v, op, a, s, t, cold)
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
     }
   }
 }
@@ -79,11 +93,12 @@ const bool registered = [] {
   for (const EltwiseVariant& v : eltwise_variants()) {
     if (!cpu_supports(v.info.isa)) continue;
     for (Activation a : kAllActivations) {
-      register_op(v, std::string(activation_name(a)) + "_fwd", Op::forward, a);
-      register_op(v, std::string(activation_name(a)) + "_bwd", Op::backward, a);
+      const bool with_cold = a == Activation::relu;
+      register_op(v, std::string(activation_name(a)) + "_fwd", Op::forward, a, with_cold);
+      register_op(v, std::string(activation_name(a)) + "_bwd", Op::backward, a, with_cold);
     }
-    register_op(v, "bias_add", Op::bias_add, Activation::identity);
-    register_op(v, "bias_bwd", Op::bias_bwd, Activation::identity);
+    register_op(v, "bias_add", Op::bias_add, Activation::identity, true);
+    register_op(v, "bias_bwd", Op::bias_bwd, Activation::identity, true);
   }
   return true;
 }();

@@ -1,7 +1,9 @@
 // xent/<variant>/<rows>x<cols>/threads:<T>: the fused softmax + cross-entropy with its
 // gradient (one call: the loss and grad = (p - onehot) / B), and mse/... for the
-// squared error with its gradient, for every registered loss variant. Counters: GBps
-// (bytes read + written) and peak_pct against the measured streaming bandwidth.
+// squared error with its gradient, for every registered loss variant, with cold-cache
+// twins (xent/<variant>/cold_<rows>x<cols>/...) where the operands fit in the cache.
+// Counters: GBps (bytes read + written) and peak_pct against the measured streaming
+// bandwidth.
 
 #include <benchmark/benchmark.h>
 
@@ -17,7 +19,7 @@
 namespace trenchcoat::bench {
 namespace {
 
-void run_xent(benchmark::State& state, const LossVariant* v, BandwidthShape s, int threads) {
+void run_xent(benchmark::State& state, const LossVariant* v, BandwidthShape s, int threads, bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   std::vector<float> x(static_cast<std::size_t>(s.elements())), g(x.size());
   fill_spread(x, 5, -8.0f, 8.0f);
@@ -30,13 +32,18 @@ void run_xent(benchmark::State& state, const LossVariant* v, BandwidthShape s, i
                                   scale);
   };
   body();
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    flush_from_caches(x.data(), x.size() * sizeof(float));
+    flush_from_caches(g.data(), g.size() * sizeof(float));
+    flush_from_caches(labels.data(), labels.size() * sizeof(std::int32_t));
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   benchmark::DoNotOptimize(loss);
   set_byte_counters(state, seconds, 8.0 * static_cast<double>(s.elements()) + 4.0 * static_cast<double>(s.rows),
                     threads);
 }
 
-void run_mse(benchmark::State& state, const LossVariant* v, BandwidthShape s, int threads) {
+void run_mse(benchmark::State& state, const LossVariant* v, BandwidthShape s, int threads, bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   std::vector<float> p(static_cast<std::size_t>(s.elements())), t(p.size()), g(p.size());
   fill_spread(p, 6, -1.0f, 1.0f);
@@ -48,7 +55,10 @@ void run_mse(benchmark::State& state, const LossVariant* v, BandwidthShape s, in
                           dense(g.data(), s.rows, s.cols), scale);
   };
   body();
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    for (const std::vector<float>* buf : {&p, &t, &g}) flush_from_caches(buf->data(), buf->size() * sizeof(float));
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   benchmark::DoNotOptimize(loss);
   set_byte_counters(state, seconds, 12.0 * static_cast<double>(s.elements()), threads);
 }
@@ -60,13 +70,15 @@ const bool registered = [] {
       if (v.info.reference && s.elements() > (std::int64_t{1} << 22)) continue;
       for (int t : thread_counts()) {
         if (v.info.threading == Threading::single && t > 1) continue;
-        const std::string tail = std::string(v.info.name) + "/" + s.label() + threads_suffix(t);
-        benchmark::RegisterBenchmark(("xent/" + tail).c_str(), run_xent, &v, s, t)
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
-        benchmark::RegisterBenchmark(("mse/" + tail).c_str(), run_mse, &v, s, t)
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
+        for (bool cold : cold_choices(12.0 * static_cast<double>(s.elements()), v.info.reference)) {
+          const std::string tail = std::string(v.info.name) + "/" + shape_label(s, cold) + threads_suffix(t);
+          benchmark::RegisterBenchmark(("xent/" + tail).c_str(), run_xent, &v, s, t, cold)
+              ->UseManualTime()
+              ->Unit(benchmark::kMicrosecond);
+          benchmark::RegisterBenchmark(("mse/" + tail).c_str(), run_mse, &v, s, t, cold)
+              ->UseManualTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
       }
     }
   }

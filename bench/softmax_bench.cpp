@@ -1,6 +1,8 @@
 // softmax/<variant>/<rows>x<cols>/threads:<T> and log_softmax/... for every
-// registered softmax variant, generated from the registry. Counters: GBps (logits
-// read + probabilities written) and peak_pct against the measured streaming bandwidth.
+// registered softmax variant, generated from the registry, with cold-cache twins
+// (softmax/<variant>/cold_<rows>x<cols>/...) where the operands fit in the cache.
+// Counters: GBps (logits read + probabilities written) and peak_pct against the
+// measured streaming bandwidth.
 
 #include <benchmark/benchmark.h>
 
@@ -15,7 +17,8 @@
 namespace trenchcoat::bench {
 namespace {
 
-void run_softmax(benchmark::State& state, const SoftmaxVariant* v, bool log, BandwidthShape s, int threads) {
+void run_softmax(benchmark::State& state, const SoftmaxVariant* v, bool log, BandwidthShape s, int threads,
+                 bool cold) {
   Context ctx(ContextOptions{.threads = threads});
   std::vector<float> x(static_cast<std::size_t>(s.elements())), y(x.size());
   fill_spread(x, 4, -8.0f, 8.0f);
@@ -24,7 +27,11 @@ void run_softmax(benchmark::State& state, const SoftmaxVariant* v, bool log, Ban
     else softmax(*v, ctx, dense(x.data(), s.rows, s.cols), dense(y.data(), s.rows, s.cols));
   };
   body();
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    flush_from_caches(x.data(), x.size() * sizeof(float));
+    flush_from_caches(y.data(), y.size() * sizeof(float));
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, 8.0 * static_cast<double>(s.elements()), threads);
 }
 
@@ -36,12 +43,14 @@ const bool registered = [] {
         if (v.info.reference && s.elements() > (std::int64_t{1} << 22)) continue;
         for (int t : thread_counts()) {
           if (v.info.threading == Threading::single && t > 1) continue;
-          benchmark::RegisterBenchmark(((log ? "log_softmax/" : "softmax/") + std::string(v.info.name) + "/" +
-                                        s.label() + threads_suffix(t))
-                                           .c_str(),
-                                       run_softmax, &v, log, s, t)
-              ->UseManualTime()
-              ->Unit(benchmark::kMicrosecond);
+          for (bool cold : cold_choices(8.0 * static_cast<double>(s.elements()), v.info.reference)) {
+            benchmark::RegisterBenchmark(((log ? "log_softmax/" : "softmax/") + std::string(v.info.name) + "/" +
+                                          shape_label(s, cold) + threads_suffix(t))
+                                             .c_str(),
+                                         run_softmax, &v, log, s, t, cold)
+                ->UseManualTime()
+                ->Unit(benchmark::kMicrosecond);
+          }
         }
       }
     }
