@@ -107,7 +107,7 @@ std::size_t data_cache_bytes(int level) {
     std::size_t digits = 0;
     const unsigned long long value = std::stoull(size, &digits);
     const char unit = digits < size.size() ? size[digits] : ' ';
-    const std::size_t scale = unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : unit == 'G' ? 1024ull * 1024 * 1024 : 1;
+    const std::size_t scale = unit == 'K' ? 1024 : unit == 'M' ? std::size_t{1024} * 1024 : unit == 'G' ? std::size_t{1024} * 1024 * 1024 : 1;
     return static_cast<std::size_t>(value) * scale;
   }
   // Virtual machines often lack those files; glibc reads the sizes from CPUID.

@@ -36,8 +36,8 @@ float mul_add_loop_sse(std::int64_t steps) {
     for (int l = 0; l < 4; ++l) acc[i][l] = 1.0f + 1e-7f * static_cast<float>(i + l);
   }
   for (std::int64_t s = 0; s < steps; ++s) {
-    for (int i = 0; i < kChains; ++i) {
-      for (int l = 0; l < 4; ++l) acc[i][l] = acc[i][l] * 0.999999f + 1e-7f;
+    for (auto& chain : acc) {
+      for (float& a : chain) a = a * 0.999999f + 1e-7f;
     }
   }
   float t = 0;

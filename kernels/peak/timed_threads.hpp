@@ -39,6 +39,7 @@ double slowest_of_threads(int threads, PerThread&& per_thread) {
   std::barrier start(threads + 1);
   std::vector<double> elapsed(static_cast<std::size_t>(threads));
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       per_thread(t, [&](auto&& body) {

@@ -45,7 +45,9 @@ void require_cpu_supports(Isa isa) {
 }
 
 Isa default_isa() {
-  const char* env = std::getenv("TRENCHCOAT_ISA");
+  // getenv races only with a concurrent setenv/putenv; trenchcoat never modifies the
+  // environment, so reading it here (from any thread, as Contexts are made) is safe.
+  const char* env = std::getenv("TRENCHCOAT_ISA");  // NOLINT(concurrency-mt-unsafe): see above
   if (env == nullptr || *env == '\0') return cpu_best_isa();
   Isa isa;
   try {
