@@ -8,13 +8,14 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace trenchcoat::nn {
 namespace {
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int err) {
-  throw std::runtime_error("cannot save " + path.string() + ": " + what + (err != 0 ? ": " + std::string(std::strerror(err)) : ""));
+  throw std::runtime_error("cannot save " + path.string() + ": " + what + (err != 0 ? ": " + std::generic_category().message(err) : ""));
 }
 
 // Closes the descriptor and removes the temporary file unless released.

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "trenchcoat/kernels/activation.hpp"
 #include "trenchcoat/kernels/gemm.hpp"
@@ -47,7 +48,7 @@ std::int64_t count_correct(ConstMatrixView outputs, std::span<const std::int32_t
   return correct;
 }
 
-BatchPass::BatchPass(const ModelSpec& spec, std::int64_t max_rows) : spec_(spec), max_rows_(max_rows) {
+BatchPass::BatchPass(ModelSpec spec, std::int64_t max_rows) : spec_(std::move(spec)), max_rows_(max_rows) {
   spec_.validate();
   if (max_rows < 1) throw std::invalid_argument("BatchPass: max_rows must be at least 1, not " + std::to_string(max_rows));
   const ParameterLayout layout(spec_);

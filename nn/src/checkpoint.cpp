@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <system_error>
 
 #include "byte_io.hpp"
 #include "trenchcoat/nn/atomic_file.hpp"
@@ -373,7 +374,8 @@ std::vector<std::uint8_t> encode_checkpoint(const Checkpoint& ck) {
   }
   if (ck.training) write_training(w, *ck.training);
 
-  std::vector<std::uint8_t>& out = w.buffer();
+  // Taken out of the writer, so that it is returned as a local (no copy, no std::move).
+  std::vector<std::uint8_t> out = std::move(w.buffer());
   const std::span<const std::uint8_t> payload(out.data() + kHeaderBytes, out.size() - kHeaderBytes);
   ByteWriter header;
   header.u64(payload.size());
@@ -382,7 +384,7 @@ std::vector<std::uint8_t> encode_checkpoint(const Checkpoint& ck) {
   ByteWriter header_crc;
   header_crc.u32(crc32_of(std::span<const std::uint8_t>(out.data(), 28)));
   std::copy(header_crc.buffer().begin(), header_crc.buffer().end(), out.begin() + 28);
-  return std::move(out);
+  return out;
 }
 
 Checkpoint decode_checkpoint(std::span<const std::uint8_t> bytes, const std::string& source) {
@@ -415,7 +417,10 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
     void operator()(std::FILE* f) const noexcept { std::fclose(f); }
   };
   std::unique_ptr<std::FILE, Close> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw CheckpointError("cannot open " + source + ": " + std::strerror(errno));
+  if (!file) {
+    const int err = errno;
+    throw CheckpointError("cannot open " + source + ": " + std::generic_category().message(err));
+  }
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) throw CheckpointError("cannot read " + source + ": " + ec.message());
@@ -424,7 +429,8 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
   // after 32 bytes.
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(std::min<std::uintmax_t>(size, kHeaderBytes)));
   if (std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size()) {
-    throw CheckpointError("cannot read " + source + ": " + std::strerror(errno));
+    const int err = errno;
+    throw CheckpointError("cannot read " + source + ": " + std::generic_category().message(err));
   }
   read_header(bytes, size, source);
   bytes.resize(static_cast<std::size_t>(size));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -72,13 +73,13 @@ Header parse_header(const std::uint8_t* p, std::string_view name) {
   std::uint64_t bytes = element;
   const int ndims = p[3];
   for (int d = 0; d < ndims; ++d) {
-    const std::uint32_t dim = big_endian_u32(p + 4 + 4 * d);
+    const std::uint32_t dim = big_endian_u32(p + 4 + std::ptrdiff_t{4} * d);
     if (dim == 0) fail(name, "dimension " + std::to_string(d) + " is 0");
     // bytes <= kIdxMaxPayload < 2^33 and dim < 2^32: the product fits in 64 bits.
     bytes *= dim;
     if (bytes > kIdxMaxPayload) {
       std::string shape;
-      for (int e = 0; e < ndims; ++e) shape += (e ? " x " : "") + std::to_string(big_endian_u32(p + 4 + 4 * e));
+      for (int e = 0; e < ndims; ++e) shape += (e ? " x " : "") + std::to_string(big_endian_u32(p + 4 + std::ptrdiff_t{4} * e));
       fail(name, "its dimensions " + shape + " of " + std::to_string(element) + "-byte elements exceed the " +
                      std::to_string(kIdxMaxPayload >> 30) + " GiB limit");
     }
@@ -294,7 +295,7 @@ IdxArray read_idx(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(status)) fail(name, "is not a regular file");
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) fail(name, "cannot read its size: " + ec.message());
-  if (size > kIdxMaxPayload + 4 + 4 * kIdxMaxDims) {
+  if (size > kIdxMaxPayload + 4 + std::uint64_t{4} * kIdxMaxDims) {
     fail(name, "is " + std::to_string(size) + " bytes, over the idx reader's " +
                    std::to_string(kIdxMaxPayload >> 30) + " GiB limit");
   }

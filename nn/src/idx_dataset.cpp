@@ -67,7 +67,7 @@ Dataset idx_classification(const IdxArray& images, std::string_view images_name,
 
 std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view name) {
   std::error_code ec;
-  const std::filesystem::path plain = dir / name;
+  std::filesystem::path plain = dir / name;  // not const: returned by moving
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
   std::filesystem::path gz = plain;
   gz += ".gz";
@@ -115,7 +115,7 @@ Standardization standardization(const Dataset& data) {
     sum += v;
     sum_sq += static_cast<double>(v) * v;
   }
-  const double n = static_cast<double>(data.x.size());
+  const auto n = static_cast<double>(data.x.size());
   if (n == 0) return {};
   const double mean = sum / n;
   const double var = std::max(0.0, sum_sq / n - mean * mean);

@@ -102,7 +102,7 @@ void OptimizerConfig::validate() const {
   }
 }
 
-Optimizer::Optimizer(OptimizerConfig config, std::int64_t size) : config_(config) {
+Optimizer::Optimizer(const OptimizerConfig& config, std::int64_t size) : config_(config) {
   config_.validate();
   if (size < 0) bad("negative buffer size");
   for (int i = 0; i < state_count(); ++i) state_[i] = FloatBuffer(static_cast<std::size_t>(size));

@@ -53,6 +53,7 @@ class VisibleOrdering {
 // A task_group_context that hands the calling thread's floating-point settings to
 // every task run under it.
 inline oneapi::tbb::task_group_context same_float_settings() {
+  // NOLINTNEXTLINE(modernize-return-braced-init-list): the constructor is explicit, so {...} does not compile
   return oneapi::tbb::task_group_context(oneapi::tbb::task_group_context::bound,
                                          oneapi::tbb::task_group_context::default_traits |
                                              oneapi::tbb::task_group_context::fp_settings);
@@ -93,7 +94,7 @@ void for_each_block(const Context& ctx, std::int64_t size, std::int64_t block, c
   }
   // A few blocks per task: enough tasks to balance, few enough that scheduling is
   // noise next to a block's work.
-  const std::int64_t grain = std::max<std::int64_t>(1, blocks / (8 * ctx.threads()));
+  const std::int64_t grain = std::max<std::int64_t>(1, blocks / (std::int64_t{8} * ctx.threads()));
   oneapi::tbb::task_group_context group = same_float_settings();
   VisibleOrdering order;
   oneapi::tbb::parallel_for(

@@ -7,7 +7,7 @@
 namespace trenchcoat::nn {
 namespace {
 // GCC's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
-__extension__ typedef unsigned __int128 u128;
+__extension__ using u128 = unsigned __int128;
 }  // namespace
 
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
@@ -55,7 +55,7 @@ double Rng::normal() {
 
 void shuffle(std::span<std::int64_t> values, Rng& rng) {
   for (std::size_t i = values.size(); i > 1; --i) {
-    const std::size_t j = static_cast<std::size_t>(rng.below(i));
+    const auto j = static_cast<std::size_t>(rng.below(i));
     std::swap(values[i - 1], values[j]);
   }
 }

@@ -46,7 +46,8 @@ double learning_rate_at(const ScheduleConfig& s, double lr, std::int64_t step, s
     case ScheduleKind::constant: break;
     case ScheduleKind::step: {
       const std::int64_t epoch = step / std::max<std::int64_t>(1, steps_per_epoch);
-      rate = lr * std::pow(s.gamma, static_cast<double>(epoch / s.step_epochs));
+      const std::int64_t decays = epoch / s.step_epochs;  // whole periods only
+      rate = lr * std::pow(s.gamma, static_cast<double>(decays));
       break;
     }
     case ScheduleKind::cosine: {

@@ -57,7 +57,7 @@ TrainingDiverged::TrainingDiverged(std::int64_t epoch, std::int64_t batch, std::
       global_step_(global_step) {}
 
 struct Trainer::Impl {
-  Impl(Context& c, Model& m, TrainerConfig cfg, GradientExchange* exchange = nullptr)
+  Impl(Context& c, Model& m, const TrainerConfig& cfg, GradientExchange* exchange = nullptr)
       : ctx(c), model(m), config((cfg.validate(), cfg)), optimizer(config.optimizer, m.layout().buffer_size()) {
     // A batch never exceeds the dataset, but the dataset is not known yet: size the
     // buffers for the configured batch.
@@ -181,11 +181,11 @@ struct Trainer::Impl {
   }
 };
 
-Trainer::Trainer(Context& ctx, Model& model, TrainerConfig config)
-    : impl_(std::make_unique<Impl>(ctx, model, std::move(config))) {}
+Trainer::Trainer(Context& ctx, Model& model, const TrainerConfig& config)
+    : impl_(std::make_unique<Impl>(ctx, model, config)) {}
 
-Trainer::Trainer(Context& ctx, Model& model, TrainerConfig config, GradientExchange& exchange)
-    : impl_(std::make_unique<Impl>(ctx, model, std::move(config), &exchange)) {}
+Trainer::Trainer(Context& ctx, Model& model, const TrainerConfig& config, GradientExchange& exchange)
+    : impl_(std::make_unique<Impl>(ctx, model, config, &exchange)) {}
 
 Trainer::~Trainer() = default;
 

@@ -65,7 +65,7 @@ std::int64_t count_correct(ConstMatrixView outputs, std::span<const std::int32_t
 
 class BatchPass {
  public:
-  BatchPass(const ModelSpec& spec, std::int64_t max_rows);
+  BatchPass(ModelSpec spec, std::int64_t max_rows);
 
   std::int64_t max_rows() const noexcept { return max_rows_; }
 

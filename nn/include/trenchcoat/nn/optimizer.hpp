@@ -56,7 +56,7 @@ struct UpdateCoefficients {
 class Optimizer {
  public:
   // State for a buffer of `size` floats (the model's layout().buffer_size()).
-  Optimizer(OptimizerConfig config, std::int64_t size);
+  Optimizer(const OptimizerConfig& config, std::int64_t size);
 
   const OptimizerConfig& config() const noexcept { return config_; }
   OptimizerKind kind() const noexcept { return config_.kind; }

@@ -123,12 +123,12 @@ class Trainer {
  public:
   // Keeps references to ctx and model (both must outlive the trainer). Validates the
   // configuration (std::invalid_argument) and allocates every buffer a step needs.
-  Trainer(Context& ctx, Model& model, TrainerConfig config);
+  Trainer(Context& ctx, Model& model, const TrainerConfig& config);
   // One rank of a data-parallel run over several processes: this process computes
   // its share of every batch's shards and `exchange` (which must outlive the
   // trainer) combines the ranks' gradients. Every rank constructs its trainer with
   // the same model and configuration, which must use the data-parallel strategy.
-  Trainer(Context& ctx, Model& model, TrainerConfig config, GradientExchange& exchange);
+  Trainer(Context& ctx, Model& model, const TrainerConfig& config, GradientExchange& exchange);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
