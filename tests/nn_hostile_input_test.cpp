@@ -265,7 +265,7 @@ TEST(NnHostileData, HandMadeSpecsAndNames) {
   EXPECT_MESSAGE_HAS(message_of<std::invalid_argument>([&] { Model(spec, 1); }), "-7");
   spec = parse_model_spec("4-3-2", "relu");
   spec.inputs = 0;
-  EXPECT_MESSAGE_HAS(message_of<std::invalid_argument>([&] { Model(spec, 1); }), "0");
+  EXPECT_MESSAGE_HAS(message_of<std::invalid_argument>([&] { Model(spec, 1); }), '0');
   spec = parse_model_spec("4-3-2", "relu");
   spec.layers[1].activation.kind = static_cast<Activation>(99);
   EXPECT_MESSAGE_HAS(message_of<std::invalid_argument>([&] { spec.validate(); }), "99");

@@ -39,10 +39,10 @@ void expect_error(const Bytes& bytes, const std::string& part) {
 
 class TempDir {
  public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("tc_idx_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("tc_idx_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -54,7 +54,7 @@ class TempDir {
 };
 
 TEST(IdxParse, PlainU8ThreeDimensions) {
-  const Bytes payload = iota_bytes(2 * 3 * 4);
+  const Bytes payload = iota_bytes(std::size_t{2} * 3 * 4);
   const IdxArray a = parse_idx(idx_file(0x08, {2, 3, 4}, payload), "x");
   EXPECT_EQ(a.type, IdxType::u8);
   EXPECT_EQ(a.dims, (std::vector<std::int64_t>{2, 3, 4}));

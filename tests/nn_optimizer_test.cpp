@@ -195,8 +195,10 @@ TEST(NnSharding, PairwiseTreeOrder) {
   // must equal ((g0 + g1) + (g2 + g3)) + g4 exactly.
   const std::vector<float> vals = {1.0f, 1e8f, -1e8f, 1.0f, 0.5f};  // tree 0.5, left to right 1.5
   std::vector<std::vector<float>> bufs;
-  for (float v : vals) bufs.push_back(std::vector<float>(3, v));
+  bufs.reserve(vals.size());
+  for (float v : vals) bufs.emplace_back(3, v);  // 3 copies of v
   std::vector<float*> ptrs;
+  ptrs.reserve(bufs.size());
   for (auto& b : bufs) ptrs.push_back(b.data());
   pairwise_sum(ptrs, 0, 3);
   const float expected = ((vals[0] + vals[1]) + (vals[2] + vals[3])) + vals[4];
@@ -204,8 +206,10 @@ TEST(NnSharding, PairwiseTreeOrder) {
   EXPECT_EQ(expected, 0.5f);
   // Summing in two blocks gives the same as one.
   std::vector<std::vector<float>> again;
-  for (float v : vals) again.push_back(std::vector<float>(3, v));
+  again.reserve(vals.size());
+  for (float v : vals) again.emplace_back(3, v);
   std::vector<float*> p2;
+  p2.reserve(again.size());
   for (auto& b : again) p2.push_back(b.data());
   pairwise_sum(p2, 0, 1);
   pairwise_sum(p2, 1, 3);

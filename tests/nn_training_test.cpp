@@ -70,7 +70,7 @@ TEST(NnTraining, StraightLineRegressionRecoversSlopeAndIntercept) {
     const double x = line.x[static_cast<std::size_t>(i)], y = line.targets[static_cast<std::size_t>(i)];
     sx += x, sy += y, sxx += x * x, sxy += x * y;
   }
-  const double n = static_cast<double>(line.samples);
+  const auto n = static_cast<double>(line.samples);
   const double ls_slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   const double ls_intercept = (sy - ls_slope * sx) / n;
 

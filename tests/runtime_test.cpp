@@ -78,15 +78,17 @@ TEST(Context, IsaCapLimitsTheDefault) {
   EXPECT_EQ(scalar.variant_name(KernelFamily::gemm), "blocked");
 }
 
+// setenv/unsetenv race with a concurrent getenv; here no other thread reads the
+// environment (Contexts read TRENCHCOAT_ISA as they are made, on this thread).
 TEST(Context, EnvironmentIsaIsHonouredAndValidated) {
-  ::setenv("TRENCHCOAT_ISA", "scalar", 1);
+  ::setenv("TRENCHCOAT_ISA", "scalar", 1);  // NOLINT(concurrency-mt-unsafe): see above
   {
     Context ctx(ContextOptions{.threads = 1});
     EXPECT_EQ(ctx.isa(), Isa::scalar);
   }
-  ::setenv("TRENCHCOAT_ISA", "sse9", 1);
+  ::setenv("TRENCHCOAT_ISA", "sse9", 1);  // NOLINT(concurrency-mt-unsafe): see above
   EXPECT_THROW(Context(ContextOptions{.threads = 1}), std::invalid_argument);
-  ::unsetenv("TRENCHCOAT_ISA");
+  ::unsetenv("TRENCHCOAT_ISA");  // NOLINT(concurrency-mt-unsafe): see above
 }
 
 TEST(Context, UnsupportedIsaIsAnErrorNotSigill) {
@@ -123,7 +125,8 @@ TEST(Context, ScratchIsAlignedAndGrows) {
 // Two Contexts with different thread counts, used at the same time from two threads.
 TEST(Context, TwoContextsSideBySide) {
   const int n = 128;  // large enough for the 2-thread Context to split it
-  std::vector<float> a(n * n, 1.0f), b(n * n, 2.0f), c1(n * n), c2(n * n);
+  const auto elements = static_cast<std::size_t>(n) * n;
+  std::vector<float> a(elements, 1.0f), b(elements, 2.0f), c1(elements), c2(elements);
   Context one(ContextOptions{.threads = 1});
   Context two(ContextOptions{.threads = 2});
   std::thread t1([&] {

@@ -22,7 +22,9 @@ namespace trenchcoat::testing {
 // problems: 1 000 003 elements become 140 003, still past every threading threshold
 // (the highest is 2^17 = 131 072 elements).
 inline bool small_scale() {
-  const char* scale = std::getenv("TRENCHCOAT_TEST_SCALE");
+  // getenv races only with a concurrent setenv; the one test that sets a variable
+  // (runtime_test, TRENCHCOAT_ISA) does so while no other thread reads the environment.
+  const char* scale = std::getenv("TRENCHCOAT_TEST_SCALE");  // NOLINT(concurrency-mt-unsafe): see above
   return scale != nullptr && std::string_view(scale) == "small";
 }
 inline std::size_t big_size() { return small_scale() ? 140003 : 1000003; }
@@ -75,6 +77,7 @@ inline double error_ratio(float got, double want, double rel, double abs) {
 // Bit-for-bit equality, NaN payloads aside (any NaN equals any NaN).
 inline bool same_float(float a, float b) {
   if (std::isnan(a) && std::isnan(b)) return true;
+  // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): the bits are what is compared (-0 != +0 here)
   return std::memcmp(&a, &b, sizeof(float)) == 0;
 }
 

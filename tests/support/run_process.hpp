@@ -4,13 +4,13 @@
 // way a user does.
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -49,7 +50,12 @@ class Process {
       const std::string kv = *e;
       if (env.count(kv.substr(0, kv.find('='))) == 0) env_strings.push_back(kv);
     }
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (const auto& [k, v] : env) {
+      std::string kv = k;
+      kv += '=';
+      kv += v;
+      env_strings.push_back(std::move(kv));
+    }
     std::vector<char*> envp, args;
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
