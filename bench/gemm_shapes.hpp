@@ -17,7 +17,7 @@ struct GemmShape {
 
 inline std::vector<GemmShape> gemm_shapes() {
   std::vector<GemmShape> shapes;
-  auto add = [&](std::string prefix, Trans ta, Trans tb, std::int64_t m, std::int64_t n, std::int64_t k) {
+  auto add = [&](const std::string& prefix, Trans ta, Trans tb, std::int64_t m, std::int64_t n, std::int64_t k) {
     const std::string t = std::string(ta == Trans::N ? "N" : "T") + (tb == Trans::N ? "N" : "T");
     shapes.push_back({prefix + t + "_" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k), ta,
                       tb, m, n, k});

@@ -64,7 +64,7 @@ struct Setup {
   }
 };
 
-void run_step(benchmark::State& state, std::string arch, std::int64_t batch, nn::Strategy strategy, int threads) {
+void run_step(benchmark::State& state, const std::string& arch, std::int64_t batch, nn::Strategy strategy, int threads) {
   const nn::Dataset& data = mnist_shaped();
   Setup s(arch, batch, strategy, threads);
   const auto one_step = [](const nn::StepInfo&) { return false; };
@@ -79,7 +79,7 @@ void run_step(benchmark::State& state, std::string arch, std::int64_t batch, nn:
                                     timer.total_seconds();
 }
 
-void run_epoch(benchmark::State& state, std::string arch, std::int64_t batch, nn::Strategy strategy, int threads) {
+void run_epoch(benchmark::State& state, const std::string& arch, std::int64_t batch, nn::Strategy strategy, int threads) {
   const nn::Dataset& data = mnist_shaped();
   Setup s(arch, batch, strategy, threads);
   int warm = 0;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,7 @@ int run_eval(const EvalFlags& f) {
   fmt::print("model   {} ({})\n", f.model, model.spec().describe());
   fmt::print("data    {} test set, {} samples\n", choice.name, data.test.samples);
   fmt::print("accuracy {} ({} of {}), loss {:.4f}, {:.3f} s\n\n", percent(m.accuracy),
-             static_cast<std::int64_t>(m.accuracy * static_cast<double>(m.samples) + 0.5), m.samples, m.loss, seconds);
+             static_cast<std::int64_t>(std::llround(m.accuracy * static_cast<double>(m.samples))), m.samples, m.loss, seconds);
   fmt::print("confusion matrix (rows: true class, columns: predicted class)\n{}\n",
              format_confusion(confusion, data.class_names));
   fmt::print("per-class accuracy\n{}", format_class_accuracy(confusion, data.class_names));

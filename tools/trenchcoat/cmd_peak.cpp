@@ -29,7 +29,7 @@ struct PeakFlags {
 };
 
 std::string kib(std::size_t bytes) {
-  return bytes >= 1024 * 1024 ? fmt::format("{} MiB", bytes / (1024 * 1024)) : fmt::format("{} KiB", bytes / 1024);
+  return bytes >= std::size_t{1024} * 1024 ? fmt::format("{} MiB", bytes / (std::size_t{1024} * 1024)) : fmt::format("{} KiB", bytes / 1024);
 }
 
 void print_row(const std::string& what, const char* unit, const CeilingPair& p) {

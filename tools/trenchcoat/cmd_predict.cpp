@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,7 +123,7 @@ int run_predict(const PredictFlags& f) {
   constexpr int kBarWidth = 40;
   for (std::int32_t c = 0; c < classes; ++c) {
     const float p = probabilities[static_cast<std::size_t>(c)];
-    const int bar = static_cast<int>(p * kBarWidth + 0.5f);
+    const int bar = static_cast<int>(std::lround(p * kBarWidth));
     fmt::print("{:>3} {:>7}  {}{}\n", c, percent(p), std::string(static_cast<std::size_t>(bar), '#'),
                c == best ? "  <" : "");
   }

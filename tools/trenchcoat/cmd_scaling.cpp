@@ -127,6 +127,7 @@ Runner add_scaling_command(CLI::App& app) {
     // Everything that reads the core count is done before pinning narrows the caller.
     const Json machine = machine_json(*points.back().ctx);
     std::vector<std::function<void()>> calls;
+    calls.reserve(points.size());
     for (const Point& p : points) calls.push_back(p.call());
     std::unique_ptr<ThreadPinning> pinning = f->pin ? std::make_unique<ThreadPinning>() : nullptr;
     if (pinning) fmt::print("{}\n", pinning->description());

@@ -24,7 +24,9 @@ namespace {
 constexpr std::int32_t kAnyByteLabel = 256;
 
 std::filesystem::path env_path(const char* variable) {
-  const char* v = std::getenv(variable);
+  // getenv races only with a concurrent setenv/putenv, and the CLI never modifies its
+  // environment.
+  const char* v = std::getenv(variable);  // NOLINT(concurrency-mt-unsafe): see above
   return v != nullptr && *v != '\0' ? std::filesystem::path(v) : std::filesystem::path();
 }
 

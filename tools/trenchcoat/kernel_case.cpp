@@ -138,7 +138,7 @@ KernelCase make_kernel_case(const std::string& kernel, const std::string& varian
 
   const std::int64_t rows = dims[0], cols = dims[1];
   const auto elements = static_cast<std::size_t>(rows * cols);
-  const double n = static_cast<double>(elements);
+  const auto n = static_cast<double>(elements);
   if (kc.family == "softmax") {
     x.a = spread(elements, 3, -8.0f, 8.0f);
     x.b.assign(elements, 0.0f);

@@ -16,7 +16,7 @@ constexpr const char* kSchema = "trenchcoat-peak-1";
 
 // Fallback block sizes when Linux does not describe the caches: smaller than any
 // current x86 core's L1d (32 KiB) and L2 (512 KiB).
-constexpr std::size_t kFallbackL1 = 32 * 1024, kFallbackL2 = 512 * 1024;
+constexpr std::size_t kFallbackL1 = std::size_t{32} * 1024, kFallbackL2 = std::size_t{512} * 1024;
 
 nlohmann::ordered_json pair_json(const CeilingPair& p) {
   return {{"one_core", p.one_core}, {"all_cores", p.all_cores}};
@@ -108,14 +108,18 @@ MachinePeaks peaks_from_json(const nlohmann::json& j) {
   }
 }
 
+// getenv races only with a concurrent setenv/putenv, and the CLI never modifies its
+// environment: the NOLINTs below (concurrency-mt-unsafe) rest on that.
 std::filesystem::path default_peak_cache() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
   if (const char* dir = std::getenv("TRENCHCOAT_CACHE_DIR"); dir != nullptr && *dir != '\0') {
     return std::filesystem::path(dir) / "peak.json";
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): see above
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return std::filesystem::path(xdg) / "trenchcoat" / "peak.json";
   }
-  const char* home = std::getenv("HOME");
+  const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe): see above
   return std::filesystem::path(home != nullptr && *home != '\0' ? home : ".") / ".cache" / "trenchcoat" / "peak.json";
 }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
 
 namespace trenchcoat::cli {
 namespace {
@@ -75,7 +76,7 @@ PerfCounters::PerfCounters() {
   if (fds_[0] < 0) {
     const int err = errno;
     why_ = fmt::format("hardware counters are not available here (perf_event_open: {}{}); carrying on without them",
-                       std::strerror(err),
+                       std::generic_category().message(err),
                        err == ENOENT || err == EOPNOTSUPP ? ", no PMU exposed, as in many VMs"
                        : err == EACCES || err == EPERM    ? ", see /proc/sys/kernel/perf_event_paranoid"
                                                           : "");

@@ -32,6 +32,7 @@ std::vector<Series> google_benchmark(const Json& doc) {
     it->second.samples.push_back(to_seconds(b.at("real_time").get<double>(), b.value("time_unit", "ns")));
   }
   std::vector<Series> out;
+  out.reserve(order.size());
   for (const std::string& n : order) out.push_back(std::move(by_name[n]));
   return out;
 }

@@ -28,14 +28,22 @@ Summary summarize(std::span<const double> samples) {
   return r;
 }
 
+namespace {
+// lgamma_r, not std::lgamma: the latter writes the global signgam (not thread safe).
+double log_gamma(double x) {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
+}
+}  // namespace
+
 double sign_test_p(std::size_t wins, std::size_t n) {
   if (n == 0) return 1.0;
   const std::size_t extreme = std::min(wins, n - wins);
   // P(X <= extreme) for X ~ Binomial(n, 1/2), doubled; log-space keeps large n finite.
   double tail = 0.0;
   for (std::size_t k = 0; k <= extreme; ++k) {
-    const double log_choose = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(k) + 1) -
-                              std::lgamma(static_cast<double>(n - k) + 1);
+    const double log_choose = log_gamma(static_cast<double>(n) + 1) - log_gamma(static_cast<double>(k) + 1) -
+                              log_gamma(static_cast<double>(n - k) + 1);
     tail += std::exp(log_choose - static_cast<double>(n) * std::log(2.0));
   }
   return std::min(1.0, 2.0 * tail);

@@ -9,6 +9,7 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_scheduler_observer.h>
+#include <system_error>
 #include <vector>
 
 namespace trenchcoat::cli {
@@ -51,7 +52,9 @@ struct ThreadPinning::Impl {
 ThreadPinning::ThreadPinning() : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   if (sched_getaffinity(0, sizeof s.original, &s.original) != 0) {
-    s.description = fmt::format("pinning: not available (sched_getaffinity: {}); threads float", std::strerror(errno));
+    const int err = errno;
+    s.description =
+        fmt::format("pinning: not available (sched_getaffinity: {}); threads float", std::generic_category().message(err));
     return;
   }
   s.have_original = true;
@@ -63,7 +66,8 @@ ThreadPinning::ThreadPinning() : impl_(std::make_unique<Impl>()) {
   // now, before the caller is narrowed to one core, keeps a worker per core.
   (void)tbb::info::default_concurrency();
   if (const int err = pin_to(cpus.front()); err != 0) {
-    s.description = fmt::format("pinning: not available (pthread_setaffinity_np: {}); threads float", std::strerror(err));
+    s.description = fmt::format("pinning: not available (pthread_setaffinity_np: {}); threads float",
+                                 std::generic_category().message(err));
     return;
   }
   std::string list;
