@@ -4,6 +4,9 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "huge_pages.hpp"
 
 namespace trenchcoat::nn {
 namespace {
@@ -21,12 +24,20 @@ std::size_t checked_elements(std::int64_t rows, std::int64_t cols, const char* w
   return static_cast<std::size_t>(rows * cols);
 }
 
+// n zero floats, in huge pages where the kernel allows them: the storage is reserved
+// (not touched), advised, and only then zero-filled.
+void resize_zeroed(std::vector<float>& v, std::size_t n) {
+  v.reserve(n);
+  detail::advise_huge_pages(v.data(), n * sizeof(float));
+  v.resize(n);
+}
+
 }  // namespace
 
 Dataset Dataset::classification(std::int64_t samples, std::int64_t features, std::int32_t classes) {
   if (classes < 2) bad("a classification dataset needs at least 2 classes, not " + std::to_string(classes));
   Dataset d;
-  d.x.resize(checked_elements(samples, features, "the feature matrix"));
+  resize_zeroed(d.x, checked_elements(samples, features, "the feature matrix"));
   d.samples = samples;
   d.features = features;
   d.classes = classes;
@@ -36,8 +47,8 @@ Dataset Dataset::classification(std::int64_t samples, std::int64_t features, std
 
 Dataset Dataset::regression(std::int64_t samples, std::int64_t features, std::int64_t target_width) {
   Dataset d;
-  d.x.resize(checked_elements(samples, features, "the feature matrix"));
-  d.targets.resize(checked_elements(samples, target_width, "the target matrix"));
+  resize_zeroed(d.x, checked_elements(samples, features, "the feature matrix"));
+  resize_zeroed(d.targets, checked_elements(samples, target_width, "the target matrix"));
   d.samples = samples;
   d.features = features;
   d.target_width = target_width;
