@@ -3,8 +3,10 @@
 // log_softmax/onednn/..., on the shapes of our variants (bandwidth_shapes()) and with
 // the same counters: GBps counts the bytes OUR kernel of the same op moves (8 per
 // element forward, 8 or 12 backward, bench/eltwise_bench.cpp), so that GBps compares
-// speed at equal work whatever oneDNN reads internally. Debian's oneDNN 2.6 runs on
-// OpenMP threads; the thread count is set before each benchmark.
+// speed at equal work whatever oneDNN reads internally. Cold-cache twins
+// (cold_<rows>x<cols>) where ours have them (ReLU, softmax; cold_choices()), operands
+// flushed before each timed call. Debian's oneDNN 2.6 runs on OpenMP threads; the thread
+// count is set before each benchmark.
 //
 // The activations map onto oneDNN's algorithms: identity = linear (alpha 1, beta 0),
 // relu = relu (alpha 0), leaky_relu = relu with alpha = our slope 0.01, sigmoid =
@@ -52,7 +54,8 @@ dnnl::memory::desc matrix_desc(const BandwidthShape& s) {
   return {{s.rows, s.cols}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab};
 }
 
-void run_eltwise(benchmark::State& state, OnednnActivation a, bool backward, BandwidthShape s, int threads) {
+void run_eltwise(benchmark::State& state, OnednnActivation a, bool backward, BandwidthShape s, int threads,
+                 bool cold) {
   omp_set_num_threads(threads);
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
@@ -85,11 +88,14 @@ void run_eltwise(benchmark::State& state, OnednnActivation a, bool backward, Ban
     };
   }
   body();  // warm-up: pages touched, OpenMP threads started
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    for (const std::vector<float>* v : {&x, &y, &dy, &dx}) flush_from_caches(v->data(), v->size() * sizeof(float));
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, bytes, threads);
 }
 
-void run_softmax(benchmark::State& state, bool log, BandwidthShape s, int threads) {
+void run_softmax(benchmark::State& state, bool log, BandwidthShape s, int threads, bool cold) {
   omp_set_num_threads(threads);
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
@@ -110,26 +116,45 @@ void run_softmax(benchmark::State& state, bool log, BandwidthShape s, int thread
     stream.wait();
   };
   body();
-  const double seconds = time_calls(state, reps_for(s.elements()), body);
+  const auto flush = [&] {
+    flush_from_caches(x.data(), x.size() * sizeof(float));
+    flush_from_caches(y.data(), y.size() * sizeof(float));
+  };
+  const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, 8.0 * static_cast<double>(s.elements()), threads);
 }
 
+void register_shape(const BandwidthShape& s, const std::string& op, bool cold, const std::function<void(
+                    const std::string& name, int threads)>& add) {
+  for (int t : thread_counts()) add(op + "/onednn/" + shape_label(s, cold) + threads_suffix(t), t);
+}
+
+// The cold-cache twins of ours (bench/eltwise_bench.cpp, softmax_bench.cpp): ReLU's and
+// softmax's, on the shapes whose operands fit in the cache.
 const bool registered = [] {
+  const auto elements = [](const BandwidthShape& s) { return static_cast<double>(s.elements()); };
   for (const BandwidthShape& s : bandwidth_shapes()) {
-    for (int t : thread_counts()) {
-      const std::string tail = "/onednn/" + s.label() + threads_suffix(t);
-      for (const OnednnActivation& a : onednn_activations()) {
-        for (bool backward : {false, true}) {
-          const std::string name = "act/" + std::string(activation_name(a.ours)) + (backward ? "_bwd" : "_fwd") + tail;
-          benchmark::RegisterBenchmark(name.c_str(), run_eltwise, a, backward, s, t)
-              ->UseManualTime()
-              ->Unit(benchmark::kMicrosecond);
+    for (const OnednnActivation& a : onednn_activations()) {
+      const std::vector<bool> colds =
+          a.ours == Activation::relu ? cold_choices(12.0 * elements(s), false) : std::vector<bool>{false};
+      for (bool backward : {false, true}) {
+        for (bool cold : colds) {
+          register_shape(s, "act/" + std::string(activation_name(a.ours)) + (backward ? "_bwd" : "_fwd"), cold,
+                         [&](const std::string& name, int t) {
+                           benchmark::RegisterBenchmark(name.c_str(), run_eltwise, a, backward, s, t, cold)
+                               ->UseManualTime()
+                               ->Unit(benchmark::kMicrosecond);
+                         });
         }
       }
-      for (bool log : {false, true}) {
-        benchmark::RegisterBenchmark(((log ? "log_softmax" : "softmax") + tail).c_str(), run_softmax, log, s, t)
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
+    }
+    for (bool log : {false, true}) {
+      for (bool cold : cold_choices(8.0 * elements(s), false)) {
+        register_shape(s, log ? "log_softmax" : "softmax", cold, [&](const std::string& name, int t) {
+          benchmark::RegisterBenchmark(name.c_str(), run_softmax, log, s, t, cold)
+              ->UseManualTime()
+              ->Unit(benchmark::kMicrosecond);
+        });
       }
     }
   }
