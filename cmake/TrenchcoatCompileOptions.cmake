@@ -16,7 +16,11 @@ if(TRENCHCOAT_SANITIZER STREQUAL "address")
   set(_tc_san_compile -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   set(_tc_san_link -fsanitize=address,undefined)
 elseif(TRENCHCOAT_SANITIZER STREQUAL "thread")
-  set(_tc_san_compile -fsanitize=thread -fno-omit-frame-pointer)
+  # TRENCHCOAT_TSAN switches on the code that makes oneTBB's ordering visible to TSan
+  # (kernels/common/parallel.hpp, nn/src/parallel.hpp). GCC would say so through
+  # __SANITIZE_THREAD__, but clang 14 does not define that macro (only
+  # __has_feature(thread_sanitizer)), so under clang that code was compiled out.
+  set(_tc_san_compile -fsanitize=thread -fno-omit-frame-pointer -DTRENCHCOAT_TSAN=1)
   set(_tc_san_link -fsanitize=thread)
 elseif(NOT TRENCHCOAT_SANITIZER STREQUAL "")
   message(FATAL_ERROR "TRENCHCOAT_SANITIZER must be '', 'address' or 'thread', not '${TRENCHCOAT_SANITIZER}'")

@@ -23,7 +23,7 @@
 // Under a sanitizer the allocator belongs to the sanitizer: replacing operator new
 // there hides oneTBB's internal pointers from LeakSanitizer (a false leak report),
 // and the counts are the Release build's business anyway. The test is skipped.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(TRENCHCOAT_TSAN)
 #define TRENCHCOAT_COUNT_ALLOCATIONS 0
 #else
 #define TRENCHCOAT_COUNT_ALLOCATIONS 1

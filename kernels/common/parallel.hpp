@@ -49,23 +49,23 @@ inline void run_tasks(Context& ctx, std::int64_t tasks, F&& body) {
     oneapi::tbb::task_group_context group(oneapi::tbb::task_group_context::bound,
                                           oneapi::tbb::task_group_context::default_traits |
                                               oneapi::tbb::task_group_context::fp_settings);
-#if defined(__SANITIZE_THREAD__)
+#if defined(TRENCHCOAT_TSAN)
     std::atomic<int> order{0};
     order.store(1, std::memory_order_release);
 #endif
     oneapi::tbb::parallel_for(
         oneapi::tbb::blocked_range<std::int64_t>(0, tasks, 1),
         [&](const oneapi::tbb::blocked_range<std::int64_t>& r) {
-#if defined(__SANITIZE_THREAD__)
+#if defined(TRENCHCOAT_TSAN)
           (void)order.load(std::memory_order_acquire);
 #endif
           body(r.begin(), r.end());
-#if defined(__SANITIZE_THREAD__)
+#if defined(TRENCHCOAT_TSAN)
           order.fetch_add(1, std::memory_order_acq_rel);
 #endif
         },
         oneapi::tbb::auto_partitioner(), group);
-#if defined(__SANITIZE_THREAD__)
+#if defined(TRENCHCOAT_TSAN)
     (void)order.load(std::memory_order_acquire);
 #endif
   });

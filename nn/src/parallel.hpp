@@ -35,7 +35,7 @@ namespace trenchcoat::nn::detail {
 // following work after all tasks, in a way ThreadSanitizer can see (no-op elsewhere).
 class VisibleOrdering {
  public:
-#if defined(__SANITIZE_THREAD__)
+#if defined(TRENCHCOAT_TSAN)
   VisibleOrdering() noexcept { order_.store(1, std::memory_order_release); }
   void task_begins() const noexcept { (void)order_.load(std::memory_order_acquire); }
   void task_ends() noexcept { order_.fetch_add(1, std::memory_order_acq_rel); }
