@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
+
+#include "bench_common.hpp"
 
 namespace trenchcoat::bench {
 
@@ -82,6 +85,11 @@ double time_cold_calls(benchmark::State& state, Flush&& flush, F&& body) {
     benchmark::ClobberMemory();
   }
   return total;
+}
+
+// The float operands of a call, for flushing before a cold one.
+inline void flush_operands(std::initializer_list<const std::vector<float>*> operands) {
+  for (const std::vector<float>* v : operands) flush_from_caches(v->data(), v->size() * sizeof(float));
 }
 
 // Enough back-to-back calls for ~64 Ki elements per timed batch.

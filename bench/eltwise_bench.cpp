@@ -58,11 +58,7 @@ void run_eltwise(benchmark::State& state, const EltwiseVariant* v, Op op, Activa
       break;
   }
   body();  // warm-up: pages touched, worker threads started
-  const auto flush = [&] {
-    for (const std::vector<float>* buf : {&x, &y, &dy, &dx, &bias}) {
-      flush_from_caches(buf->data(), buf->size() * sizeof(float));
-    }
-  };
+  const auto flush = [&] { flush_operands({&x, &y, &dy, &dx, &bias}); };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, bytes, threads);
 }

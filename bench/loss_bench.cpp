@@ -33,8 +33,7 @@ void run_xent(benchmark::State& state, const LossVariant* v, BandwidthShape s, i
   };
   body();
   const auto flush = [&] {
-    flush_from_caches(x.data(), x.size() * sizeof(float));
-    flush_from_caches(g.data(), g.size() * sizeof(float));
+    flush_operands({&x, &g});
     flush_from_caches(labels.data(), labels.size() * sizeof(std::int32_t));
   };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
@@ -55,9 +54,7 @@ void run_mse(benchmark::State& state, const LossVariant* v, BandwidthShape s, in
                           dense(g.data(), s.rows, s.cols), scale);
   };
   body();
-  const auto flush = [&] {
-    for (const std::vector<float>* buf : {&p, &t, &g}) flush_from_caches(buf->data(), buf->size() * sizeof(float));
-  };
+  const auto flush = [&] { flush_operands({&p, &t, &g}); };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   benchmark::DoNotOptimize(loss);
   set_byte_counters(state, seconds, 12.0 * static_cast<double>(s.elements()), threads);

@@ -27,10 +27,7 @@ void run_softmax(benchmark::State& state, const SoftmaxVariant* v, bool log, Ban
     else softmax(*v, ctx, dense(x.data(), s.rows, s.cols), dense(y.data(), s.rows, s.cols));
   };
   body();
-  const auto flush = [&] {
-    flush_from_caches(x.data(), x.size() * sizeof(float));
-    flush_from_caches(y.data(), y.size() * sizeof(float));
-  };
+  const auto flush = [&] { flush_operands({&x, &y}); };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, 8.0 * static_cast<double>(s.elements()), threads);
 }

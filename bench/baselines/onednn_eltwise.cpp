@@ -88,9 +88,7 @@ void run_eltwise(benchmark::State& state, OnednnActivation a, bool backward, Ban
     };
   }
   body();  // warm-up: pages touched, OpenMP threads started
-  const auto flush = [&] {
-    for (const std::vector<float>* v : {&x, &y, &dy, &dx}) flush_from_caches(v->data(), v->size() * sizeof(float));
-  };
+  const auto flush = [&] { flush_operands({&x, &y, &dy, &dx}); };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, bytes, threads);
 }
@@ -116,10 +114,7 @@ void run_softmax(benchmark::State& state, bool log, BandwidthShape s, int thread
     stream.wait();
   };
   body();
-  const auto flush = [&] {
-    flush_from_caches(x.data(), x.size() * sizeof(float));
-    flush_from_caches(y.data(), y.size() * sizeof(float));
-  };
+  const auto flush = [&] { flush_operands({&x, &y}); };
   const double seconds = cold ? time_cold_calls(state, flush, body) : time_calls(state, reps_for(s.elements()), body);
   set_byte_counters(state, seconds, 8.0 * static_cast<double>(s.elements()), threads);
 }
