@@ -16,12 +16,38 @@ if(TRENCHCOAT_SANITIZER STREQUAL "address")
   set(_tc_san_compile -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   set(_tc_san_link -fsanitize=address,undefined)
 elseif(TRENCHCOAT_SANITIZER STREQUAL "thread")
-  # TRENCHCOAT_TSAN switches on the code that makes oneTBB's ordering visible to TSan
-  # (kernels/common/parallel.hpp, nn/src/parallel.hpp). GCC would say so through
+  # TRENCHCOAT_TSAN tells our code it runs under TSan (tests/nn_allocation_test.cpp
+  # then leaves operator new to the sanitizer). GCC would say so through
   # __SANITIZE_THREAD__, but clang 14 does not define that macro (only
-  # __has_feature(thread_sanitizer)), so under clang that code was compiled out.
+  # __has_feature(thread_sanitizer)). oneTBB's ordering needs no help from our code:
+  # CI links the TSan tree against a libtbb built with -fsanitize=thread
+  # (tools/setup/build-tsan-onetbb.sh), which TSan sees into.
   set(_tc_san_compile -fsanitize=thread -fno-omit-frame-pointer -DTRENCHCOAT_TSAN=1)
   set(_tc_san_link -fsanitize=thread)
+  # Once the top-level find_package(TBB) has run: warn when the libtbb found imports
+  # no TSan hook, i.e. is Debian's uninstrumented one. (A warning for people; CI
+  # checks which libtbb its test programs load.)
+  function(_trenchcoat_check_tsan_tbb)
+    if(NOT TARGET TBB::tbb)
+      return()
+    endif()
+    get_target_property(location TBB::tbb IMPORTED_LOCATION)
+    get_target_property(configs TBB::tbb IMPORTED_CONFIGURATIONS)
+    if(NOT location AND configs)
+      list(GET configs 0 config)
+      get_target_property(location TBB::tbb IMPORTED_LOCATION_${config})
+    endif()
+    if(NOT location OR NOT EXISTS "${location}")
+      return()
+    endif()
+    file(STRINGS "${location}" hook REGEX "^__tsan_func_entry$" LIMIT_COUNT 1)
+    if(NOT hook)
+      message(WARNING "TRENCHCOAT_SANITIZER=thread with an uninstrumented libtbb (${location}): "
+        "TSan will report oneTBB's own task hand-offs as races. Build one with "
+        "tools/setup/build-tsan-onetbb.sh PREFIX and configure with -DTBB_DIR=PREFIX/lib/cmake/TBB.")
+    endif()
+  endfunction()
+  cmake_language(DEFER CALL _trenchcoat_check_tsan_tbb)
 elseif(NOT TRENCHCOAT_SANITIZER STREQUAL "")
   message(FATAL_ERROR "TRENCHCOAT_SANITIZER must be '', 'address' or 'thread', not '${TRENCHCOAT_SANITIZER}'")
 endif()

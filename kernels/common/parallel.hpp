@@ -8,7 +8,6 @@
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_group.h>
 
-#include <atomic>
 #include <cstdint>
 
 #include "runtime/float_env.hpp"
@@ -37,37 +36,18 @@ inline void run_here(F&& body) {
 // MXCSR without FTZ/DAZ on the caller and the worker alike). A context created here,
 // inside run() where the calling thread has FTZ/DAZ on, captures those settings, and
 // every task of the loop then runs with them.
-//
-// Under ThreadSanitizer, each task also synchronises through an atomic with the
-// thread that started the loop (before the tasks run and after they all finish).
-// libtbb is not instrumented, so TSan cannot see the ordering its scheduler already
-// provides, and reports the caller's reuse of stack or buffers after the loop as a
-// race. The atomic makes that ordering visible; other builds compile it out.
 template <class F>
 inline void run_tasks(Context& ctx, std::int64_t tasks, F&& body) {
   ctx.run([&] {
     oneapi::tbb::task_group_context group(oneapi::tbb::task_group_context::bound,
                                           oneapi::tbb::task_group_context::default_traits |
                                               oneapi::tbb::task_group_context::fp_settings);
-#if defined(TRENCHCOAT_TSAN)
-    std::atomic<int> order{0};
-    order.store(1, std::memory_order_release);
-#endif
     oneapi::tbb::parallel_for(
         oneapi::tbb::blocked_range<std::int64_t>(0, tasks, 1),
         [&](const oneapi::tbb::blocked_range<std::int64_t>& r) {
-#if defined(TRENCHCOAT_TSAN)
-          (void)order.load(std::memory_order_acquire);
-#endif
           body(r.begin(), r.end());
-#if defined(TRENCHCOAT_TSAN)
-          order.fetch_add(1, std::memory_order_acq_rel);
-#endif
         },
         oneapi::tbb::auto_partitioner(), group);
-#if defined(TRENCHCOAT_TSAN)
-    (void)order.load(std::memory_order_acquire);
-#endif
   });
 }
 

@@ -11,12 +11,6 @@
 // loop here gets a context that captures the calling thread's settings — FTZ/DAZ
 // from run() — and every task computes exactly as the calling thread would:
 // otherwise a denormal could round differently depending on which thread ran it.
-//
-// ThreadSanitizer: libtbb is not instrumented, so TSan cannot see the ordering its
-// scheduler provides between the caller and the tasks, and reports the caller's
-// later use of what the tasks wrote as a race. Under TSan every task synchronises
-// through an atomic with the caller (before the tasks run and after they finish),
-// which makes that ordering visible; other builds compile it out.
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -24,31 +18,11 @@
 #include <oneapi/tbb/task_group.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 
 #include "trenchcoat/kernels/context.hpp"
 
 namespace trenchcoat::nn::detail {
-
-// Orders the tasks of one loop after its caller's preceding work, and the caller's
-// following work after all tasks, in a way ThreadSanitizer can see (no-op elsewhere).
-class VisibleOrdering {
- public:
-#if defined(TRENCHCOAT_TSAN)
-  VisibleOrdering() noexcept { order_.store(1, std::memory_order_release); }
-  void task_begins() const noexcept { (void)order_.load(std::memory_order_acquire); }
-  void task_ends() noexcept { order_.fetch_add(1, std::memory_order_acq_rel); }
-  void loop_ended() const noexcept { (void)order_.load(std::memory_order_acquire); }
-
- private:
-  std::atomic<int> order_{0};
-#else
-  void task_begins() const noexcept {}
-  void task_ends() noexcept {}
-  void loop_ended() const noexcept {}
-#endif
-};
 
 // A task_group_context that hands the calling thread's floating-point settings to
 // every task run under it.
@@ -68,16 +42,12 @@ void for_each_task(const Context& ctx, std::int64_t n, const F& f) {
     return;
   }
   oneapi::tbb::task_group_context group = same_float_settings();
-  VisibleOrdering order;
   oneapi::tbb::parallel_for(
       oneapi::tbb::blocked_range<std::int64_t>(0, n, 1),
-      [&f, &order](const oneapi::tbb::blocked_range<std::int64_t>& r) {
-        order.task_begins();
+      [&f](const oneapi::tbb::blocked_range<std::int64_t>& r) {
         for (std::int64_t i = r.begin(); i != r.end(); ++i) f(i);
-        order.task_ends();
       },
       oneapi::tbb::simple_partitioner(), group);
-  order.loop_ended();
 }
 
 // f(begin, end) over [0, size) in blocks of `block` elements: for element-wise
@@ -96,16 +66,12 @@ void for_each_block(const Context& ctx, std::int64_t size, std::int64_t block, c
   // noise next to a block's work.
   const std::int64_t grain = std::max<std::int64_t>(1, blocks / (std::int64_t{8} * ctx.threads()));
   oneapi::tbb::task_group_context group = same_float_settings();
-  VisibleOrdering order;
   oneapi::tbb::parallel_for(
       oneapi::tbb::blocked_range<std::int64_t>(0, blocks, grain),
-      [&run, &order](const oneapi::tbb::blocked_range<std::int64_t>& r) {
-        order.task_begins();
+      [&run](const oneapi::tbb::blocked_range<std::int64_t>& r) {
         run(r.begin(), r.end());
-        order.task_ends();
       },
       oneapi::tbb::simple_partitioner(), group);
-  order.loop_ended();
 }
 
 }  // namespace trenchcoat::nn::detail

