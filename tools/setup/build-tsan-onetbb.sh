@@ -72,4 +72,4 @@ if ! nm -D --undefined-only "$library" | grep -q ' __tsan_func_entry$'; then
   exit 1
 fi
 echo "$package $version" >"$stamp"
-echo "build-tsan-onetbb: $package $version with -fsanitize=thread in $prefix"
+echo "build-tsan-onetbb: $package $version with -fsanitize=thread in $prefix ($SECONDS s)"
