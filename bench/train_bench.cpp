@@ -4,12 +4,14 @@
 //   epoch/<arch>/<batch>/<strategy>/threads:<T>        one pass over the 60 000 samples
 //
 // Counters: samples_per_s, and the FLOP rate against this machine's FMA peak
-// (GFLOPS, peak_pct, isa_peak_pct from set_flop_counters). The FLOPs counted per
-// sample are those of the GEMMs a step cannot avoid: the forward pass (2 in out per
-// Dense layer), the weight gradients (the same again) and the input gradient of
-// every Dense layer but the first — for 784-128-10, 409 088 per sample, 24.5 GFLOP
-// per epoch. Element-wise work, the loss, the reduction and the update are not
-// counted: peak_pct is the fraction of the FLOP limit the whole step reaches.
+// (GFLOPS, peak_pct, isa_peak_pct from set_flop_counters). The FLOPs counted are the
+// GEMMs' (training_flops.hpp: 24.5 GFLOP per epoch of 784-128-10); element-wise work,
+// the loss, the reduction and the update are not counted, so peak_pct is the
+// fraction of the FLOP limit the whole step reaches.
+//
+// With TRENCHCOAT_COMPARE and oneDNN, baselines/onednn_trainer.cpp adds
+// epoch/<arch>/<batch>/onednn-sgemm/threads:<T>: the same epochs trained by a plain
+// C++ trainer on dnnl_sgemm, for a same-run ratio.
 
 #include <benchmark/benchmark.h>
 
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "bench_common.hpp"
+#include "training_flops.hpp"
 #include "trenchcoat/kernels/context.hpp"
 #include "trenchcoat/nn/model.hpp"
 #include "trenchcoat/nn/synthetic.hpp"
@@ -30,20 +33,6 @@ constexpr std::int64_t kSamples = 60000;
 const nn::Dataset& mnist_shaped() {
   static const nn::Dataset data = nn::make_mnist_like(kSamples, 1);
   return data;
-}
-
-double flops_per_sample(const nn::ModelSpec& spec) {
-  double flops = 0;
-  bool first = true;
-  std::int64_t width = spec.inputs;
-  for (const nn::LayerSpec& l : spec.layers) {
-    if (l.kind != nn::LayerKind::dense) continue;
-    const double mac = static_cast<double>(width) * static_cast<double>(l.units);
-    flops += 2 * mac * (first ? 2 : 3);  // forward + weight gradient (+ input gradient)
-    first = false;
-    width = l.units;
-  }
-  return flops;
 }
 
 struct Setup {
@@ -73,7 +62,7 @@ void run_step(benchmark::State& state, const std::string& arch, std::int64_t bat
   for (auto _ : state) {
     timer.time(state, [&] { s.trainer.train_epoch(data, one_step); });
   }
-  const double per_iteration = flops_per_sample(s.model.spec()) * static_cast<double>(batch);
+  const double per_iteration = training_flops_per_sample(s.model.spec()) * static_cast<double>(batch);
   set_flop_counters(state, timer, per_iteration, threads, s.ctx.isa());
   state.counters["samples_per_s"] = static_cast<double>(batch) * static_cast<double>(state.iterations()) /
                                     timer.total_seconds();
@@ -89,7 +78,7 @@ void run_epoch(benchmark::State& state, const std::string& arch, std::int64_t ba
   for (auto _ : state) {
     timer.time(state, [&] { s.trainer.train_epoch(data); });
   }
-  const double per_iteration = flops_per_sample(s.model.spec()) * static_cast<double>(kSamples);
+  const double per_iteration = training_flops_per_sample(s.model.spec()) * static_cast<double>(kSamples);
   set_flop_counters(state, timer, per_iteration, threads, s.ctx.isa());
   state.counters["samples_per_s"] = static_cast<double>(kSamples) * static_cast<double>(state.iterations()) /
                                     timer.total_seconds();
