@@ -38,28 +38,68 @@ void require_unit_interval(const char* name, double v) {
 // selection (TRENCHCOAT_ISA picks kernel variants, whose results do differ).
 #define TRENCHCOAT_ELEMENTWISE_CLONES __attribute__((target_clones("avx512f", "default")))
 
+// The sweeps go in chunks of 64 elements and ask for their streams' cache lines
+// kAhead elements (2 KiB) ahead, within the block they were given (a block past it
+// is another thread's). On 2 threads the parameters and gradients arrive from the
+// other core's caches as often as from this one's, and the hardware prefetcher
+// alone left the default MNIST run's sweep at 49-51 us per step; asking ahead took
+// it to 38-40 us (256 and 512 ahead alike; 1024 and more were slower again).
+constexpr std::int64_t kChunk = 64;
+constexpr std::int64_t kAhead = 512;
+
+inline void prefetch_read(const float* p) {
+  for (int at = 0; at < kChunk; at += 16) __builtin_prefetch(p + at, 0);
+}
+inline void prefetch_write(float* p) {
+  for (int at = 0; at < kChunk; at += 16) __builtin_prefetch(p + at, 1);
+}
+inline std::int64_t chunk_end(std::int64_t i0, std::int64_t n) { return i0 + kChunk < n ? i0 + kChunk : n; }
+
 TRENCHCOAT_ELEMENTWISE_CLONES void sgd(const UpdateCoefficients& c, float* __restrict w, const float* __restrict g,
                                        std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) w[i] -= c.lr * (g[i] + c.weight_decay * w[i]);
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    if (i0 + kAhead < n) {
+      prefetch_read(g + i0 + kAhead);
+      prefetch_write(w + i0 + kAhead);
+    }
+    const std::int64_t i1 = chunk_end(i0, n);
+    for (std::int64_t i = i0; i < i1; ++i) w[i] -= c.lr * (g[i] + c.weight_decay * w[i]);
+  }
 }
 
 TRENCHCOAT_ELEMENTWISE_CLONES void momentum(const UpdateCoefficients& c, float* __restrict w,
                                             const float* __restrict g, float* __restrict v, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float gi = g[i] + c.weight_decay * w[i];
-    const float vi = c.momentum * v[i] + gi;
-    v[i] = vi;
-    w[i] -= c.lr * vi;
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    if (i0 + kAhead < n) {
+      prefetch_read(g + i0 + kAhead);
+      prefetch_write(w + i0 + kAhead);
+      prefetch_write(v + i0 + kAhead);
+    }
+    const std::int64_t i1 = chunk_end(i0, n);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const float gi = g[i] + c.weight_decay * w[i];
+      const float vi = c.momentum * v[i] + gi;
+      v[i] = vi;
+      w[i] -= c.lr * vi;
+    }
   }
 }
 
 TRENCHCOAT_ELEMENTWISE_CLONES void nesterov(const UpdateCoefficients& c, float* __restrict w,
                                             const float* __restrict g, float* __restrict v, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float gi = g[i] + c.weight_decay * w[i];
-    const float vi = c.momentum * v[i] + gi;
-    v[i] = vi;
-    w[i] -= c.lr * (gi + c.momentum * vi);
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    if (i0 + kAhead < n) {
+      prefetch_read(g + i0 + kAhead);
+      prefetch_write(w + i0 + kAhead);
+      prefetch_write(v + i0 + kAhead);
+    }
+    const std::int64_t i1 = chunk_end(i0, n);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const float gi = g[i] + c.weight_decay * w[i];
+      const float vi = c.momentum * v[i] + gi;
+      v[i] = vi;
+      w[i] -= c.lr * (gi + c.momentum * vi);
+    }
   }
 }
 
@@ -68,14 +108,23 @@ TRENCHCOAT_ELEMENTWISE_CLONES void nesterov(const UpdateCoefficients& c, float* 
 TRENCHCOAT_ELEMENTWISE_CLONES void adam(const UpdateCoefficients& c, float* __restrict w,
                                         const float* __restrict g, float* __restrict m, float* __restrict v,
                                         std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float wi = w[i] * c.decay_factor;
-    const float gi = g[i] + c.weight_decay * wi;
-    const float mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
-    const float vi = c.beta2 * v[i] + c.one_minus_beta2 * (gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    w[i] = wi - c.step_size * mi / (std::sqrt(vi) * c.inv_sqrt_bias2 + c.epsilon);
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    if (i0 + kAhead < n) {
+      prefetch_read(g + i0 + kAhead);
+      prefetch_write(w + i0 + kAhead);
+      prefetch_write(m + i0 + kAhead);
+      prefetch_write(v + i0 + kAhead);
+    }
+    const std::int64_t i1 = chunk_end(i0, n);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const float wi = w[i] * c.decay_factor;
+      const float gi = g[i] + c.weight_decay * wi;
+      const float mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
+      const float vi = c.beta2 * v[i] + c.one_minus_beta2 * (gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = wi - c.step_size * mi / (std::sqrt(vi) * c.inv_sqrt_bias2 + c.epsilon);
+    }
   }
 }
 
