@@ -36,7 +36,15 @@ void require_unit_interval(const char* name, double v) {
 // multiply-add, and every operation here (+, *, /, sqrt) is correctly rounded in
 // IEEE arithmetic whatever the vector width. So the choice is not the user's ISA
 // selection (TRENCHCOAT_ISA picks kernel variants, whose results do differ).
+//
+// Not under ThreadSanitizer: target_clones makes an ifunc resolver, which clang
+// instruments, and the loader runs it before the TSan runtime has started (every
+// program linking nn crashed in __tsan_func_entry before main).
+#if defined(TRENCHCOAT_TSAN)
+#define TRENCHCOAT_ELEMENTWISE_CLONES
+#else
 #define TRENCHCOAT_ELEMENTWISE_CLONES __attribute__((target_clones("avx512f", "default")))
+#endif
 
 // The sweeps go in chunks of 64 elements and ask for their streams' cache lines
 // kAhead elements (2 KiB) ahead, within the block they were given (a block past it
