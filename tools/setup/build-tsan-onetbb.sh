@@ -67,7 +67,10 @@ cmake --build "$prefix/obj" -j "$jobs" --target tbb >"$prefix/build.log"
 cmake --install "$prefix/obj" >"$prefix/install.log"
 
 library="$prefix/lib/libtbb.so.12"
-if ! nm -D --undefined-only "$library" | grep -q ' __tsan_func_entry$'; then
+# nm's output captured first: with pipefail, grep -q quitting at its first match can
+# kill nm with SIGPIPE and fail the test.
+undefined="$(nm -D --undefined-only "$library")"
+if ! grep -q ' __tsan_func_entry$' <<<"$undefined"; then
   echo "build-tsan-onetbb: $library is not instrumented (no __tsan_func_entry)" >&2
   exit 1
 fi

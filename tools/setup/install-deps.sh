@@ -35,7 +35,10 @@ done
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+  # Captured, not piped into grep -q (with pipefail, grep quitting early can fail the
+  # pipeline); an unknown package makes dpkg-query fail: missing too.
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || status=""
+  if [[ "$status" != *"install ok installed"* ]]; then
     missing+=("$p")
   fi
 done
