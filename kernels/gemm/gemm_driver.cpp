@@ -47,9 +47,12 @@ constexpr std::int64_t kPackBMinReuse = 5;
 // When the grid has several row strips, every strip packs the whole of B for itself
 // at the same time as the others, and packing stops paying sooner: 128x128x784 on
 // 2 threads (two strips of 8 row panels) took 86-100 us packing B and 71-76 us
-// reading it in place (medians of 2000 calls, run twice, interleaved); 256x512x512
-// and 256x512x784 (split along n) were unaffected.
-constexpr std::int64_t kPackBMinReuseSharedB = 9;
+// reading it in place (medians of 2000 calls, run twice, interleaved). Strips of 16
+// row panels gain from reading in place too: on 2 threads (medians of 5 runs of
+// 1500 calls, interleaved), 256x512x512 346 -> 363 GFLOP/s and 256x512x784
+// 334 -> 357, while 128x512x512 and 256^3 were unchanged (371-375 either way); 1024^3
+// and larger keep packing (64 row panels per strip and more).
+constexpr std::int64_t kPackBMinReuseSharedB = 17;
 
 // Depth blocks of (nearly) equal size no larger than the kernel's KC: 784 becomes
 // 4 x 196 rather than 3 x 256 + 16, so no block is a sliver that pays the full cost
