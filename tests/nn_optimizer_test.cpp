@@ -66,12 +66,18 @@ struct Reference {
 
 class EveryOptimizer : public ::testing::TestWithParam<OptimizerKind> {};
 
-TEST_P(EveryOptimizer, MatchesTheDefinition) {
+// The configuration both tests below run: every term of the update non-zero.
+OptimizerConfig test_config(OptimizerKind kind) {
   OptimizerConfig c;
-  c.kind = GetParam();
+  c.kind = kind;
   c.learning_rate = 0.05;
   c.momentum = 0.8;
   c.weight_decay = 0.01;
+  return c;
+}
+
+TEST_P(EveryOptimizer, MatchesTheDefinition) {
+  const OptimizerConfig c = test_config(GetParam());
   constexpr std::size_t n = 1000;
   const auto w0 = testing::random_floats(n, 1);
   Optimizer opt(c, n);
@@ -97,11 +103,7 @@ TEST_P(EveryOptimizer, MatchesTheDefinition) {
 // since nn is compiled without FMA contraction and each operation rounds the same
 // at any vector width; so results never depend on which copy the CPU selected.
 TEST_P(EveryOptimizer, ElementByElementEqualsOneSweep) {
-  OptimizerConfig c;
-  c.kind = GetParam();
-  c.learning_rate = 0.05;
-  c.momentum = 0.8;
-  c.weight_decay = 0.01;
+  const OptimizerConfig c = test_config(GetParam());
   constexpr std::size_t n = 1003;  // not a multiple of any vector width
   Optimizer whole(c, n);
   Optimizer single(c, n);

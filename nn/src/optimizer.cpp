@@ -63,52 +63,49 @@ inline void prefetch_write(float* p) {
 }
 inline std::int64_t chunk_end(std::int64_t i0, std::int64_t n) { return i0 + kChunk < n ? i0 + kChunk : n; }
 
+// Before the chunk at i0: the gradient's lines kAhead ahead (read), and those of every
+// stream the sweep writes, unless that is past the block.
+template <class... Written>
+inline void prefetch_ahead(std::int64_t i0, std::int64_t n, const float* g, Written*... written) {
+  if (i0 + kAhead >= n) return;
+  prefetch_read(g + i0 + kAhead);
+  (prefetch_write(written + i0 + kAhead), ...);
+}
+
 TRENCHCOAT_ELEMENTWISE_CLONES void sgd(const UpdateCoefficients& c, float* __restrict w, const float* __restrict g,
                                        std::int64_t n) {
   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    if (i0 + kAhead < n) {
-      prefetch_read(g + i0 + kAhead);
-      prefetch_write(w + i0 + kAhead);
-    }
+    prefetch_ahead(i0, n, g, w);
     const std::int64_t i1 = chunk_end(i0, n);
     for (std::int64_t i = i0; i < i1; ++i) w[i] -= c.lr * (g[i] + c.weight_decay * w[i]);
   }
 }
 
-TRENCHCOAT_ELEMENTWISE_CLONES void momentum(const UpdateCoefficients& c, float* __restrict w,
-                                            const float* __restrict g, float* __restrict v, std::int64_t n) {
+// Heavy-ball momentum; Nesterov's step follows g + momentum * v instead of v. Always
+// inlined, so each clone below vectorises it for its own target.
+template <bool Nesterov>
+[[gnu::always_inline]] inline void momentum_sweep(const UpdateCoefficients& c, float* __restrict w,
+                                                  const float* __restrict g, float* __restrict v, std::int64_t n) {
   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    if (i0 + kAhead < n) {
-      prefetch_read(g + i0 + kAhead);
-      prefetch_write(w + i0 + kAhead);
-      prefetch_write(v + i0 + kAhead);
-    }
+    prefetch_ahead(i0, n, g, w, v);
     const std::int64_t i1 = chunk_end(i0, n);
     for (std::int64_t i = i0; i < i1; ++i) {
       const float gi = g[i] + c.weight_decay * w[i];
       const float vi = c.momentum * v[i] + gi;
       v[i] = vi;
-      w[i] -= c.lr * vi;
+      w[i] -= c.lr * (Nesterov ? gi + c.momentum * vi : vi);
     }
   }
 }
 
-TRENCHCOAT_ELEMENTWISE_CLONES void nesterov(const UpdateCoefficients& c, float* __restrict w,
-                                            const float* __restrict g, float* __restrict v, std::int64_t n) {
-  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    if (i0 + kAhead < n) {
-      prefetch_read(g + i0 + kAhead);
-      prefetch_write(w + i0 + kAhead);
-      prefetch_write(v + i0 + kAhead);
-    }
-    const std::int64_t i1 = chunk_end(i0, n);
-    for (std::int64_t i = i0; i < i1; ++i) {
-      const float gi = g[i] + c.weight_decay * w[i];
-      const float vi = c.momentum * v[i] + gi;
-      v[i] = vi;
-      w[i] -= c.lr * (gi + c.momentum * vi);
-    }
-  }
+TRENCHCOAT_ELEMENTWISE_CLONES void momentum(const UpdateCoefficients& c, float* w, const float* g, float* v,
+                                            std::int64_t n) {
+  momentum_sweep<false>(c, w, g, v, n);
+}
+
+TRENCHCOAT_ELEMENTWISE_CLONES void nesterov(const UpdateCoefficients& c, float* w, const float* g, float* v,
+                                            std::int64_t n) {
+  momentum_sweep<true>(c, w, g, v, n);
 }
 
 // Adam with coupled L2 (weight_decay folded into g) or, for AdamW, with the
@@ -117,12 +114,7 @@ TRENCHCOAT_ELEMENTWISE_CLONES void adam(const UpdateCoefficients& c, float* __re
                                         const float* __restrict g, float* __restrict m, float* __restrict v,
                                         std::int64_t n) {
   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    if (i0 + kAhead < n) {
-      prefetch_read(g + i0 + kAhead);
-      prefetch_write(w + i0 + kAhead);
-      prefetch_write(m + i0 + kAhead);
-      prefetch_write(v + i0 + kAhead);
-    }
+    prefetch_ahead(i0, n, g, w, m, v);
     const std::int64_t i1 = chunk_end(i0, n);
     for (std::int64_t i = i0; i < i1; ++i) {
       const float wi = w[i] * c.decay_factor;
