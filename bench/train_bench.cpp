@@ -5,7 +5,7 @@
 //
 // Counters: samples_per_s, and the FLOP rate against this machine's FMA peak
 // (GFLOPS, peak_pct, isa_peak_pct from set_flop_counters). The FLOPs counted are the
-// GEMMs' (training_flops.hpp: 24.5 GFLOP per epoch of 784-128-10); element-wise work,
+// GEMMs' (training_common.hpp: 24.5 GFLOP per epoch of 784-128-10); element-wise work,
 // the loss, the reduction and the update are not counted, so peak_pct is the
 // fraction of the FLOP limit the whole step reaches.
 //
@@ -19,7 +19,7 @@
 #include <string>
 
 #include "bench_common.hpp"
-#include "training_flops.hpp"
+#include "training_common.hpp"
 #include "trenchcoat/kernels/context.hpp"
 #include "trenchcoat/nn/model.hpp"
 #include "trenchcoat/nn/synthetic.hpp"
@@ -27,13 +27,6 @@
 
 namespace trenchcoat::bench {
 namespace {
-
-constexpr std::int64_t kSamples = 60000;
-
-const nn::Dataset& mnist_shaped() {
-  static const nn::Dataset data = nn::make_mnist_like(kSamples, 1);
-  return data;
-}
 
 struct Setup {
   Context ctx;
@@ -62,10 +55,7 @@ void run_step(benchmark::State& state, const std::string& arch, std::int64_t bat
   for (auto _ : state) {
     timer.time(state, [&] { s.trainer.train_epoch(data, one_step); });
   }
-  const double per_iteration = training_flops_per_sample(s.model.spec()) * static_cast<double>(batch);
-  set_flop_counters(state, timer, per_iteration, threads, s.ctx.isa());
-  state.counters["samples_per_s"] = static_cast<double>(batch) * static_cast<double>(state.iterations()) /
-                                    timer.total_seconds();
+  set_training_counters(state, timer, s.model.spec(), batch, threads, s.ctx.isa());
 }
 
 void run_epoch(benchmark::State& state, const std::string& arch, std::int64_t batch, nn::Strategy strategy, int threads) {
@@ -78,15 +68,12 @@ void run_epoch(benchmark::State& state, const std::string& arch, std::int64_t ba
   for (auto _ : state) {
     timer.time(state, [&] { s.trainer.train_epoch(data); });
   }
-  const double per_iteration = training_flops_per_sample(s.model.spec()) * static_cast<double>(kSamples);
-  set_flop_counters(state, timer, per_iteration, threads, s.ctx.isa());
-  state.counters["samples_per_s"] = static_cast<double>(kSamples) * static_cast<double>(state.iterations()) /
-                                    timer.total_seconds();
+  set_training_counters(state, timer, s.model.spec(), kTrainingSamples, threads, s.ctx.isa());
 }
 
 const bool registered = [] {
-  for (const char* arch : {"784-128-10", "784-512-512-10"}) {
-    for (std::int64_t batch : {128, 256}) {
+  for (const char* arch : kTrainingArchs) {
+    for (std::int64_t batch : kTrainingBatches) {
       for (nn::Strategy strategy : {nn::Strategy::data_parallel, nn::Strategy::op_parallel}) {
         for (int t : thread_counts()) {
           const std::string suffix = std::string(arch) + "/" + std::to_string(batch) + "/" +
@@ -94,10 +81,8 @@ const bool registered = [] {
           benchmark::RegisterBenchmark(("train_step/" + suffix).c_str(), run_step, arch, batch, strategy, t)
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond);
-          benchmark::RegisterBenchmark(("epoch/" + suffix).c_str(), run_epoch, arch, batch, strategy, t)
-              ->UseManualTime()
-              ->Unit(benchmark::kMillisecond)
-              ->MinTime(2.0);
+          epoch_options(
+              benchmark::RegisterBenchmark(("epoch/" + suffix).c_str(), run_epoch, arch, batch, strategy, t));
         }
       }
     }

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "../bench_common.hpp"
-#include "../training_flops.hpp"
+#include "../training_common.hpp"
 #include "trenchcoat/kernels/isa.hpp"
 #include "trenchcoat/nn/layers.hpp"
 #include "trenchcoat/nn/synthetic.hpp"
@@ -36,14 +36,8 @@
 namespace trenchcoat::bench {
 namespace {
 
-constexpr std::int64_t kSamples = 60000;
 constexpr float kLearningRate = 0.05f;  // train_bench.cpp's recipe: Nesterov, lr 0.05, momentum 0.9
 constexpr float kMomentum = 0.9f;
-
-const nn::Dataset& mnist_shaped() {
-  static const nn::Dataset data = nn::make_mnist_like(kSamples, 1);
-  return data;
-}
 
 void sgemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
            const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
@@ -82,7 +76,7 @@ void nesterov(std::vector<float>& w, const std::vector<float>& g, std::vector<fl
 
 class Trainer {
  public:
-  Trainer(const nn::ModelSpec& spec, std::int64_t batch) : batch_(batch), order_(kSamples) {
+  Trainer(const nn::ModelSpec& spec, std::int64_t batch) : batch_(batch), order_(kTrainingSamples) {
     std::mt19937 rng(1);
     std::int64_t width = spec.inputs;
     for (const nn::LayerSpec& l : spec.layers) {
@@ -104,11 +98,11 @@ class Trainer {
   double epoch(const nn::Dataset& data) {
     std::shuffle(order_.begin(), order_.end(), shuffle_rng_);
     double loss = 0;
-    for (std::int64_t first = 0; first < kSamples; first += batch_) {
-      const std::int64_t rows = std::min(batch_, kSamples - first);
+    for (std::int64_t first = 0; first < kTrainingSamples; first += batch_) {
+      const std::int64_t rows = std::min(batch_, kTrainingSamples - first);
       loss += step(data, first, rows) * static_cast<double>(rows);
     }
-    return loss / static_cast<double>(kSamples);
+    return loss / static_cast<double>(kTrainingSamples);
   }
 
  private:
@@ -219,22 +213,16 @@ void run_epoch(benchmark::State& state, const std::string& arch, std::int64_t ba
   for (auto _ : state) {
     timer.time(state, [&] { benchmark::DoNotOptimize(trainer.epoch(data)); });
   }
-  set_flop_counters(state, timer, training_flops_per_sample(spec) * static_cast<double>(kSamples), threads,
-                    cpu_best_isa());
-  state.counters["samples_per_s"] =
-      static_cast<double>(kSamples) * static_cast<double>(state.iterations()) / timer.total_seconds();
+  set_training_counters(state, timer, spec, kTrainingSamples, threads, cpu_best_isa());
 }
 
 const bool registered = [] {
-  for (const char* arch : {"784-128-10", "784-512-512-10"}) {
-    for (std::int64_t batch : {128, 256}) {
+  for (const char* arch : kTrainingArchs) {
+    for (std::int64_t batch : kTrainingBatches) {
       for (int t : thread_counts()) {
         const std::string name =
             "epoch/" + std::string(arch) + "/" + std::to_string(batch) + "/onednn-sgemm" + threads_suffix(t);
-        benchmark::RegisterBenchmark(name.c_str(), run_epoch, arch, batch, t)
-            ->UseManualTime()
-            ->Unit(benchmark::kMillisecond)
-            ->MinTime(2.0);
+        epoch_options(benchmark::RegisterBenchmark(name.c_str(), run_epoch, arch, batch, t));
       }
     }
   }
