@@ -407,6 +407,19 @@ TEST(LossArguments, LabelsOutOfRangeNameTheRowAndValue) {
   labels[3] = 2;
   EXPECT_EQ(error_of([&] { softmax_cross_entropy(ctx, dense(x.data(), 4, 10), labels, dense(g.data(), 4, 10), 0.25f); }),
             "");
+  // The 32-bit extremes, one bad row among many (the check runs several labels per
+  // instruction: rows in the middle of a vector and in its tail).
+  std::vector<float> wide(37 * 10, 0.0f);
+  for (const std::int32_t bad : {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()}) {
+    for (const std::size_t row : {std::size_t{0}, std::size_t{17}, std::size_t{36}}) {
+      std::vector<std::int32_t> many(37, 9);
+      many[row] = bad;
+      const std::string msg =
+          error_of([&] { softmax_cross_entropy(ctx, dense(wide.data(), 37, 10), many, MatrixView{}, 1.0f); });
+      EXPECT_NE(msg.find("label " + std::to_string(bad) + " at row " + std::to_string(row) + " "), std::string::npos)
+          << msg;
+    }
+  }
 }
 
 TEST(LossArguments, RejectBadShapesPointersAndAliasing) {
