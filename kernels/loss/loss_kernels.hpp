@@ -64,55 +64,91 @@ struct XentRow {
   // loss is log1p(t) - (x[label] - m), t = s - 1, and the gradient's label entry is
   // -(t + (1 - e[label])) / s * scale: neither cancels. Label-dependent values are
   // picked column by column with lane masks (label == j), so nothing is gathered.
-  // N is the row width (1..W), a template argument so the columns stay in registers.
+  // N is the row width (1..W), a template argument so the columns stay in registers;
+  // Full means a block of exactly W rows, so that loads and stores need no per-row
+  // branches.
+  //
+  // A block is done in two halves: the front (load, transpose, max, exp, sums) and the
+  // back (loss, gradient, transpose back, store). Interleaving the front of one block
+  // with the back of the previous one, or two blocks' fronts, was measured slower on
+  // 128 x 10 (the extra live columns spill).
+  struct Front {
+    typename R::Block b;
+    vec label, x_label;
+  };
+
+  template <int N, bool Full>
+  [[gnu::always_inline]] static void front(const float* xb, std::int64_t x_stride, const std::int32_t* lb, int nb,
+                                           Front& f) noexcept {
+    // Labels as floats (exact below 2^24), one load; -1 in lanes past the block.
+    f.label = Full ? V::ints_as_float(lb) : V::ints_as_float(lb, nb);
+    R::template load_block<N, Full>(xb, x_stride, nb, f.b);
+    f.x_label = V::broadcast(0.0f);
+    TRENCHCOAT_UNROLL
+    for (int j = 0; j < N; ++j) {
+      f.x_label = V::select(f.label == V::broadcast(static_cast<float>(j)), f.b.c[j], f.x_label);
+    }
+    R::template block_stats<N, false>(f.b);
+  }
+
+  // Adds the block's row losses to total in row order.
+  template <int N, bool Full>
+  [[gnu::always_inline]] static void back(Front& f, const float* xb, std::int64_t x_stride, const std::int32_t* lb,
+                                          float* gb, std::int64_t g_stride, int nb, float scale, double* row_loss,
+                                          double& total) noexcept {
+    using dacc = typename V::dacc;
+    typename R::Block& b = f.b;
+    alignas(64) double loss[W];
+    // loss = log1p(t) - (x[label] - m), formed in double lane by lane.
+    const vec ls = V::log1p(b.t);
+    dacc l = V::dzero(), xl = V::dzero(), m = V::dzero();
+    V::widen_add(l, ls);
+    V::widen_add(xl, f.x_label);
+    V::widen_add(m, b.m);
+    V::dstore(loss, V::dsub(l, V::dsub(xl, m)));
+    if (gb != nullptr) {
+      const vec k = V::broadcast(scale) / (V::broadcast(1.0f) + b.t);
+      vec e_label = V::broadcast(0.0f);
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j < N; ++j) e_label = V::select(f.label == V::broadcast(static_cast<float>(j)), b.c[j], e_label);
+      const vec g_label = V::broadcast(0.0f) - (b.t + (V::broadcast(1.0f) - e_label)) * k;
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j < N; ++j) {
+        b.c[j] = V::select(f.label == V::broadcast(static_cast<float>(j)), g_label, b.c[j] * k);
+      }
+      R::template store_block<N, Full>(gb, g_stride, nb, b);
+    }
+    if (b.saturated == 0 && row_loss == nullptr) {  // the usual case, without branches
+      for (int i = 0; i < nb; ++i) total += loss[i];
+      return;
+    }
+    for (int i = 0; i < nb; ++i) {
+      const double li = ((b.saturated >> i) & 1u) != 0
+                            ? saturated(xb + i * x_stride, N, lb[i], gb == nullptr ? nullptr : gb + i * g_stride, scale)
+                            : loss[i];
+      if (row_loss != nullptr) row_loss[i] = li;
+      total += li;
+    }
+  }
+
   template <int N>
   static double narrow_n(const float* x, std::int64_t x_stride, const std::int32_t* labels, float* g,
                          std::int64_t g_stride, std::int64_t rows, float scale, double* row_loss) noexcept {
-    using dacc = typename V::dacc;
-    typename R::Block b;
-    alignas(64) double loss[W];
+    auto gp = [&](std::int64_t r0) { return g == nullptr ? nullptr : g + r0 * g_stride; };
+    auto lp = [&](std::int64_t r0) { return row_loss == nullptr ? nullptr : row_loss + r0; };
     double total = 0.0;
-    for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
-      const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
-      const float* xb = x + r0 * x_stride;
-      // Labels as floats (exact below 2^24), one load; -1 in lanes past the block.
-      const vec label = V::ints_as_float(labels + r0, nb);
-      R::template load_block<N>(xb, x_stride, nb, b);
-      vec x_label = V::broadcast(0.0f);
-      TRENCHCOAT_UNROLL
-      for (int j = 0; j < N; ++j) x_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], x_label);
-      R::template block_stats<N, false>(b);
-      // loss = log1p(t) - (x[label] - m), formed in double lane by lane.
-      const vec ls = V::log1p(b.t);
-      dacc l = V::dzero(), xl = V::dzero(), m = V::dzero();
-      V::widen_add(l, ls);
-      V::widen_add(xl, x_label);
-      V::widen_add(m, b.m);
-      V::dstore(loss, V::dsub(l, V::dsub(xl, m)));
-      if (g != nullptr) {
-        const vec k = V::broadcast(scale) / (V::broadcast(1.0f) + b.t);
-        vec e_label = V::broadcast(0.0f);
-        TRENCHCOAT_UNROLL
-        for (int j = 0; j < N; ++j) e_label = V::select(label == V::broadcast(static_cast<float>(j)), b.c[j], e_label);
-        const vec g_label = V::broadcast(0.0f) - (b.t + (V::broadcast(1.0f) - e_label)) * k;
-        TRENCHCOAT_UNROLL
-        for (int j = 0; j < N; ++j) {
-          b.c[j] = V::select(label == V::broadcast(static_cast<float>(j)), g_label, b.c[j] * k);
-        }
-        R::template store_block<N>(g + r0 * g_stride, g_stride, nb, b);
-      }
-      if (b.saturated == 0 && row_loss == nullptr) {  // the usual case, without branches
-        for (int i = 0; i < nb; ++i) total += loss[i];
-        continue;
-      }
-      for (int i = 0; i < nb; ++i) {
-        const std::int64_t r = r0 + i;
-        const double li = ((b.saturated >> i) & 1u) != 0
-                              ? saturated(xb + i * x_stride, N, labels[r], g == nullptr ? nullptr : g + r * g_stride, scale)
-                              : loss[i];
-        if (row_loss != nullptr) row_loss[r] = li;
-        total += li;
-      }
+    const std::int64_t full = rows / W;
+    for (std::int64_t i = 0; i < full; ++i) {
+      const std::int64_t r0 = i * W;
+      Front f;
+      front<N, true>(x + r0 * x_stride, x_stride, labels + r0, W, f);
+      back<N, true>(f, x + r0 * x_stride, x_stride, labels + r0, gp(r0), g_stride, W, scale, lp(r0), total);
+    }
+    if (const std::int64_t r0 = full * W; r0 < rows) {
+      const int nb = static_cast<int>(rows - r0);
+      Front f;
+      front<N, false>(x + r0 * x_stride, x_stride, labels + r0, nb, f);
+      back<N, false>(f, x + r0 * x_stride, x_stride, labels + r0, gp(r0), g_stride, nb, scale, lp(r0), total);
     }
     return total;
   }

@@ -47,8 +47,10 @@ struct SoftmaxRow {
 
   // A row of at most one vector (the transposed-block path).
   static bool fits_one_vector(std::int64_t n) noexcept { return W > 1 && n <= W; }
+  // The lanes past n become columns n.. of a transposed block, which nothing reads:
+  // zeros are the cheapest fill (no merge source).
   static vec load_short(const float* x, std::int64_t n) noexcept {
-    return n == W ? V::loadu(x) : V::load_partial(x, static_cast<int>(n), -kInf);
+    return n == W ? V::loadu(x) : V::load_partial(x, static_cast<int>(n), 0.0f);
   }
   static void store_short(float* y, std::int64_t n, const vec& v) noexcept {
     if (n == W) V::storeu(y, v);
@@ -90,7 +92,7 @@ struct SoftmaxRow {
           __builtin_prefetch(next_out + i + 16, 1, 3);
         }
       }
-      const vec e0 = V::exp(V::loadu(x + i) - mv), e1 = V::exp(V::loadu(x + i + W) - mv);
+      const vec e0 = V::exp_nonpositive(V::loadu(x + i) - mv), e1 = V::exp_nonpositive(V::loadu(x + i + W) - mv);
       if constexpr (Store) {
         V::storeu(e_out + i, e0);
         V::storeu(e_out + i + W, e1);
@@ -99,13 +101,13 @@ struct SoftmaxRow {
       V::widen_add(a1, e1);
     }
     for (; i + W <= n; i += W) {
-      const vec e = V::exp(V::loadu(x + i) - mv);
+      const vec e = V::exp_nonpositive(V::loadu(x + i) - mv);
       if constexpr (Store) V::storeu(e_out + i, e);
       V::widen_add(a0, e);
     }
     if (i < n) {
       const int rest = static_cast<int>(n - i);
-      const vec e = V::exp(V::load_partial(x + i, rest, -kInf) - mv);
+      const vec e = V::exp_nonpositive(V::load_partial(x + i, rest, -kInf) - mv);
       if constexpr (Store) V::store_partial(e_out + i, rest, e);
       V::widen_add(a1, e);
     }
@@ -135,7 +137,7 @@ struct SoftmaxRow {
       vec e[kBlock];
       TRENCHCOAT_UNROLL
       for (int v = 0; v < kBlock; ++v) {
-        e[v] = V::exp(V::loadu(x + i + v * W) - mv);
+        e[v] = V::exp_nonpositive(V::loadu(x + i + v * W) - mv);
         V::storeu(e_out + i + v * W, e[v]);
       }
       TRENCHCOAT_UNROLL
@@ -146,13 +148,13 @@ struct SoftmaxRow {
       V::widen_add(a, e[0]);
     }
     for (; i + W <= n; i += W) {
-      const vec e = V::exp(V::loadu(x + i) - mv);
+      const vec e = V::exp_nonpositive(V::loadu(x + i) - mv);
       V::storeu(e_out + i, e);
       V::widen_add(a, e);
     }
     if (i < n) {
       const int rest = static_cast<int>(n - i);
-      const vec e = V::exp(V::load_partial(x + i, rest, -kInf) - mv);
+      const vec e = V::exp_nonpositive(V::load_partial(x + i, rest, -kInf) - mv);
       V::store_partial(e_out + i, rest, e);
       V::widen_add(a, e);
     }
@@ -236,19 +238,25 @@ struct SoftmaxRow {
   // every loop over columns unrolls and the columns stay in registers: with a run-time
   // width the compiler kept them on the stack and a block took three times as long.
   // Each caller instantiates all widths once and picks one per call (narrow_table).
-  template <int N>
+  // Full: rows == W, known at compile time (no per-row branches in the common case).
+  template <int N, bool Full>
   static void load_block(const float* x, std::int64_t stride, int rows, Block& b) noexcept {
     TRENCHCOAT_UNROLL
-    for (int i = 0; i < W; ++i) b.c[i] = i < rows ? load_short(x + i * stride, N) : V::broadcast(0.0f);
+    for (int i = 0; i < W; ++i) b.c[i] = Full || i < rows ? load_short(x + i * stride, N) : V::broadcast(0.0f);
     V::transpose(b.c);
   }
 
-  template <int N>
+  template <int N, bool Full>
   static void store_block(float* y, std::int64_t stride, int rows, Block& b) noexcept {
     // Columns N.. hold nothing that is stored; zeros keep them out of the registers.
     TRENCHCOAT_UNROLL
     for (int j = N; j < W; ++j) b.c[j] = V::broadcast(0.0f);
     V::transpose(b.c);
+    if (Full && b.saturated == 0) {
+      TRENCHCOAT_UNROLL
+      for (int i = 0; i < W; ++i) store_short(y + i * stride, N, b.c[i]);
+      return;
+    }
     for (int i = 0; i < rows; ++i) {
       if (((b.saturated >> i) & 1u) == 0) store_short(y + i * stride, N, b.c[i]);
     }
@@ -268,7 +276,7 @@ struct SoftmaxRow {
     TRENCHCOAT_UNROLL
     for (int j = 0; j < N; ++j) {
       const vec d = b.c[j] - m;
-      const vec e = V::exp(d);
+      const vec e = V::exp_nonpositive(d);
       const auto top = d == zero;
       below[j] = V::select(top, zero, e);
       ties = ties + V::select(top, one, zero);
@@ -288,30 +296,39 @@ struct SoftmaxRow {
     return std::array<Fn, sizeof...(I)>{Pick<I + 1>::fn...};
   }
 
+  template <int N, bool Log, bool Full>
+  [[gnu::always_inline]] static void softmax_block(const float* xb, std::int64_t x_stride, float* yb,
+                                                   std::int64_t y_stride, int nb) noexcept {
+    Block b;
+    load_block<N, Full>(xb, x_stride, nb, b);
+    if constexpr (Log) {
+      block_stats<N, true>(b);
+      const vec ls = V::log1p(b.t);
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j < N; ++j) b.c[j] = b.c[j] - ls;
+    } else {
+      block_stats<N, false>(b);
+      const vec inv = V::broadcast(1.0f) / (V::broadcast(1.0f) + b.t);
+      TRENCHCOAT_UNROLL
+      for (int j = 0; j < N; ++j) b.c[j] = b.c[j] * inv;
+    }
+    store_block<N, Full>(yb, y_stride, nb, b);
+    if (b.saturated == 0) return;
+    for (int i = 0; i < nb; ++i) {
+      if ((b.saturated >> i) & 1u) saturated(xb + i * x_stride, yb + i * y_stride, N, Log);
+    }
+  }
+
   template <int N, bool Log>
   static void softmax_narrow_n(const float* x, std::int64_t x_stride, float* y, std::int64_t y_stride,
                                std::int64_t rows) noexcept {
-    Block b;
-    for (std::int64_t r0 = 0; r0 < rows; r0 += W) {
-      const int nb = static_cast<int>(rows - r0 < W ? rows - r0 : W);
-      const float* xb = x + r0 * x_stride;
-      float* yb = y + r0 * y_stride;
-      load_block<N>(xb, x_stride, nb, b);
-      if constexpr (Log) {
-        block_stats<N, true>(b);
-        const vec ls = V::log1p(b.t);
-        TRENCHCOAT_UNROLL
-        for (int j = 0; j < N; ++j) b.c[j] = b.c[j] - ls;
-      } else {
-        block_stats<N, false>(b);
-        const vec inv = V::broadcast(1.0f) / (V::broadcast(1.0f) + b.t);
-        TRENCHCOAT_UNROLL
-        for (int j = 0; j < N; ++j) b.c[j] = b.c[j] * inv;
-      }
-      store_block<N>(yb, y_stride, nb, b);
-      for (int i = 0; i < nb; ++i) {
-        if ((b.saturated >> i) & 1u) saturated(xb + i * x_stride, yb + i * y_stride, N, Log);
-      }
+    std::int64_t r0 = 0;
+    for (; r0 + W <= rows; r0 += W) {
+      softmax_block<N, Log, true>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride, static_cast<int>(W));
+    }
+    if (r0 < rows) {
+      softmax_block<N, Log, false>(x + r0 * x_stride, x_stride, y + r0 * y_stride, y_stride,
+                                   static_cast<int>(rows - r0));
     }
   }
 
