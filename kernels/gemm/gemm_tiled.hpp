@@ -38,51 +38,64 @@ inline const float* b_at(const GemmProblem& p, std::int64_t l, std::int64_t j) {
 }
 
 #if defined(__AVX512F__)
-// Eight full stored rows, columns [0, kc), transposed into dst[l * out_stride + r]
-// (r the row), sixteen columns at a time; returns how many columns it did (a
-// multiple of 16: the caller finishes the rest). Packing uses it twice: a row-major
-// A's MR = 8 micro-panels (out_stride 8) and, from a transposed B's stored rows, eight
-// columns of an NR-wide micro-panel (out_stride NR). Each 16-column load of a row
+// Columns [l, l + rem) of eight stored rows (rem <= 16), transposed into
+// dst[(l + q) * out_stride + r] (r the row, q < rem). Each 16-column load of a row
 // holds two 8 x 8 blocks, transposed together: unpack pairs of rows, then pairs of
 // pairs (within 128-bit lanes), then one two-source permute per pair of output
-// columns. 24 shuffles for 128 floats, where the scalar loops made 128 strided
-// stores: 6.8% of a 1024^3 GEMM on one core for A, 20.6% of a 128x784x128 A B^T for
-// B. Pure data movement: the same bits.
-inline std::int64_t transpose8_avx512(const float* src, std::int64_t ld, std::int64_t kc, float* dst,
-                                      std::int64_t out_stride) {
+// columns. Partial: rem < 16, loaded under a mask (nothing past the rows is read) and
+// only the first rem output rows stored.
+template <bool Partial>
+inline void transpose8_chunk_avx512(const float* src, std::int64_t ld, std::int64_t l, int rem, float* dst,
+                                    std::int64_t out_stride) {
   // Output lanes: columns c (low half) and c + 8 (high half) of u[c], u[4 + c] ...
   const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
   // ... and columns 4 + c and 12 + c.
   const __m512i hi = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-  std::int64_t l = 0;
-  for (; l + 16 <= kc; l += 16) {
-    __m512 r[8], t[8], u[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_ps(src + i * ld + l);
-    for (int i = 0; i < 8; i += 2) {
-      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // per lane: r_i[0] r_i+1[0] r_i[1] r_i+1[1]
-      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // per lane: the same for elements 2 and 3
-    }
-    // u[c] (u[4 + c]): rows 0-3 (4-7) of columns c, 4 + c, 8 + c, 12 + c, one per lane.
-    for (int h = 0; h < 8; h += 4) {
-      u[h] = _mm512_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
-      u[h + 1] = _mm512_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
-      u[h + 2] = _mm512_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
-      u[h + 3] = _mm512_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    float* d = dst + l * out_stride;
-    // The high halves go out through a masked store 8 floats early (masked-off lanes
-    // touch no memory), which saves extracting them.
-    constexpr __mmask16 kHigh = 0xFF00;
-    for (std::ptrdiff_t c = 0; c < 4; ++c) {
-      const __m512 a = _mm512_permutex2var_ps(u[c], lo, u[4 + c]);  // columns c | 8 + c
-      const __m512 b = _mm512_permutex2var_ps(u[c], hi, u[4 + c]);  // columns 4 + c | 12 + c
-      _mm256_storeu_ps(d + c * out_stride, _mm512_castps512_ps256(a));
-      _mm512_mask_storeu_ps(d + (8 + c) * out_stride - 8, kHigh, a);
-      _mm256_storeu_ps(d + (4 + c) * out_stride, _mm512_castps512_ps256(b));
-      _mm512_mask_storeu_ps(d + (12 + c) * out_stride - 8, kHigh, b);
-    }
+  const auto rows = static_cast<__mmask16>((1u << rem) - 1u);
+  __m512 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) {
+    r[i] = Partial ? _mm512_maskz_loadu_ps(rows, src + i * ld + l) : _mm512_loadu_ps(src + i * ld + l);
   }
-  return l;
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // per lane: r_i[0] r_i+1[0] r_i[1] r_i+1[1]
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // per lane: the same for elements 2 and 3
+  }
+  // u[c] (u[4 + c]): rows 0-3 (4-7) of columns c, 4 + c, 8 + c, 12 + c, one per lane.
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = _mm512_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[h + 1] = _mm512_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[h + 2] = _mm512_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[h + 3] = _mm512_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  float* d = dst + l * out_stride;
+  // The high halves go out through a masked store 8 floats early (masked-off lanes
+  // touch no memory), which saves extracting them.
+  constexpr __mmask16 kHigh = 0xFF00;
+  for (int c = 0; c < 4; ++c) {
+    const __m512 a = _mm512_permutex2var_ps(u[c], lo, u[4 + c]);  // columns c | 8 + c
+    const __m512 b = _mm512_permutex2var_ps(u[c], hi, u[4 + c]);  // columns 4 + c | 12 + c
+    const std::ptrdiff_t q = c;
+    if (!Partial || c < rem) _mm256_storeu_ps(d + q * out_stride, _mm512_castps512_ps256(a));
+    if (!Partial || 8 + c < rem) _mm512_mask_storeu_ps(d + (8 + q) * out_stride - 8, kHigh, a);
+    if (!Partial || 4 + c < rem) _mm256_storeu_ps(d + (4 + q) * out_stride, _mm512_castps512_ps256(b));
+    if (!Partial || 12 + c < rem) _mm512_mask_storeu_ps(d + (12 + q) * out_stride - 8, kHigh, b);
+  }
+}
+
+// Eight full stored rows, columns [0, kc), transposed into dst[l * out_stride + r]
+// (r the row), sixteen columns at a time and the last kc % 16 under masks; returns kc.
+// Packing uses it twice: a row-major A's MR = 8 micro-panels (out_stride 8) and, from
+// a transposed B's stored rows, eight columns of an NR-wide micro-panel (out_stride
+// NR). 24 shuffles for 128 floats, where the scalar loops made 128 strided stores:
+// 6.8% of a 1024^3 GEMM on one core for A, 20.6% of a 128x784x128 A B^T for B, and
+// (before the masked last chunk) 13% of a 128x128x10 A B^T, whose depth of 10 never
+// filled a chunk. Pure data movement: the same bits.
+inline std::int64_t transpose8_avx512(const float* src, std::int64_t ld, std::int64_t kc, float* dst,
+                                      std::int64_t out_stride) {
+  std::int64_t l = 0;
+  for (; l + 16 <= kc; l += 16) transpose8_chunk_avx512<false>(src, ld, l, 16, dst, out_stride);
+  if (l < kc) transpose8_chunk_avx512<true>(src, ld, l, static_cast<int>(kc - l), dst, out_stride);
+  return kc;
 }
 #endif
 
@@ -144,15 +157,9 @@ void pack_b(const GemmProblem& p, std::int64_t p0, std::int64_t kc, std::int64_t
       // Stored n x k: walk each stored row (one output column) contiguously.
       int c = 0;
 #if defined(__AVX512F__)
-      // Groups of eight columns through the transposes; their last kc % 16 depth
-      // steps, and columns past the last whole group, by the loop below.
-      for (; c + 8 <= cols; c += 8) {
-        const float* src = b_at(p, p0, j0 + jr + c);
-        const std::int64_t done = transpose8_avx512(src, p.ldb, kc, dst + c, NR);
-        for (int r = 0; r < 8; ++r) {
-          for (std::int64_t l = done; l < kc; ++l) dst[l * NR + c + r] = src[r * p.ldb + l];
-        }
-      }
+      // Groups of eight columns through the transposes; columns past the last whole
+      // group by the loop below.
+      for (; c + 8 <= cols; c += 8) transpose8_avx512(b_at(p, p0, j0 + jr + c), p.ldb, kc, dst + c, NR);
 #endif
       for (; c < cols; ++c) {
         const float* src = b_at(p, p0, j0 + jr + c);

@@ -11,7 +11,15 @@
 #endif
 
 #if defined(TRENCHCOAT_KERNEL_USES_XSIMD)
+// GCC 12's AVX-512 unpacks and lane extracts pass _mm512_undefined_*() (a deliberately
+// self-initialised variable) as the merge source; inlined into some loops (the packing
+// transposes) this trips -Werror=uninitialized inside GCC's own headers. The
+// diagnostic state is taken from where the warning points, so silencing it over this
+// first inclusion covers exactly those header lines (as in common/vec_ops.hpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include <xsimd/xsimd.hpp>
 #endif
