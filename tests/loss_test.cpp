@@ -205,6 +205,23 @@ TEST_P(LossVariantTest, CrossEntropyAwkwardRows) {
       compare_xent(in, {row.label}, 1, width, 1.0f, true);
     }
   }
+  // The same rows among ordinary ones (row 3k + 1 of 40), so that narrow rows meet
+  // them inside whole blocks of 8 or 16 rows, which have their own load/store path.
+  for (std::int64_t width : {4, 8, 10, 16}) {
+    const std::int64_t count = 40;
+    std::vector<float> in = testing::random_floats(static_cast<std::size_t>(count * width), 32, -4.0f, 4.0f);
+    std::vector<std::int32_t> labels = random_labels(count, width, 33);
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const auto r = static_cast<std::int64_t>(3 * k + 1);
+      for (std::int64_t c = 0; c < width; ++c) {
+        const auto u = static_cast<std::size_t>(c);
+        in[static_cast<std::size_t>(r * width + c)] = u < rows[k].x.size() ? rows[k].x[u] : -kInf;
+      }
+      labels[static_cast<std::size_t>(r)] = rows[k].label;
+    }
+    SCOPED_TRACE("awkward rows among 40, width " + std::to_string(width));
+    compare_xent(in, labels, count, width, 1.0f / static_cast<float>(count), true);
+  }
   Context ctx(ContextOptions{.threads = 1});
   auto loss = [&](std::vector<float> x, std::int32_t label) {
     return softmax_cross_entropy(variant(), ctx, dense(x.data(), 1, static_cast<std::int64_t>(x.size())), {&label, 1},
@@ -222,21 +239,22 @@ TEST_P(LossVariantTest, CrossEntropyAwkwardRows) {
 TEST_P(LossVariantTest, CrossEntropyNanStaysInItsRow) {
   Context ctx(ContextOptions{.threads = 2});
   for (std::int64_t cols : {5, 16, 300}) {
-    const std::int64_t rows = 9;
-    std::vector<float> clean = testing::random_floats(static_cast<std::size_t>(rows * cols), 5, -5.0f, 5.0f);
-    std::vector<float> dirty = clean;
-    dirty[static_cast<std::size_t>(2 * cols)] = kNaN;
-    const std::vector<std::int32_t> labels = random_labels(rows, cols, 6);
-    std::vector<float> ga(clean.size()), gb(clean.size());
-    softmax_cross_entropy(variant(), ctx, dense(clean.data(), rows, cols), labels, dense(ga.data(), rows, cols), 0.5f);
-    const double l = softmax_cross_entropy(variant(), ctx, dense(dirty.data(), rows, cols), labels,
-                                           dense(gb.data(), rows, cols), 0.5f);
-    EXPECT_TRUE(std::isnan(l));
-    for (std::int64_t r = 0; r < rows; ++r) {
-      for (std::int64_t c = 0; c < cols; ++c) {
-        const auto i = static_cast<std::size_t>(r * cols + c);
-        if (r == 2) EXPECT_TRUE(std::isnan(gb[i]));
-        else EXPECT_TRUE(same_float(ga[i], gb[i])) << "row " << r;
+    for (std::int64_t rows : {9, 40}) {  // 40: the NaN row inside a whole block of narrow rows
+      std::vector<float> clean = testing::random_floats(static_cast<std::size_t>(rows * cols), 5, -5.0f, 5.0f);
+      std::vector<float> dirty = clean;
+      dirty[static_cast<std::size_t>(2 * cols)] = kNaN;
+      const std::vector<std::int32_t> labels = random_labels(rows, cols, 6);
+      std::vector<float> ga(clean.size()), gb(clean.size());
+      softmax_cross_entropy(variant(), ctx, dense(clean.data(), rows, cols), labels, dense(ga.data(), rows, cols), 0.5f);
+      const double l = softmax_cross_entropy(variant(), ctx, dense(dirty.data(), rows, cols), labels,
+                                             dense(gb.data(), rows, cols), 0.5f);
+      EXPECT_TRUE(std::isnan(l));
+      for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t c = 0; c < cols; ++c) {
+          const auto i = static_cast<std::size_t>(r * cols + c);
+          if (r == 2) EXPECT_TRUE(std::isnan(gb[i]));
+          else EXPECT_TRUE(same_float(ga[i], gb[i])) << "row " << r;
+        }
       }
     }
   }
