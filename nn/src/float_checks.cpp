@@ -3,9 +3,12 @@
 #include <bit>
 #include <cstring>
 
+#include "elementwise_clones.hpp"
+
 namespace trenchcoat::nn::detail {
 
-float max_magnitude(const float* data, std::int64_t n) noexcept {
+// Twice compiled (elementwise_clones.hpp): integer maxima, the same answer either way.
+TRENCHCOAT_ELEMENTWISE_CLONES float max_magnitude(const float* data, std::int64_t n) noexcept {
   // Without the sign bit, a float's bits order like its magnitude, with Inf above
   // every finite value and NaN above Inf: the largest bits are the answer. Sixteen
   // independent maxima (four vectors) keep the loop from waiting on one chain of

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "elementwise_clones.hpp"
+
 namespace trenchcoat::nn {
 namespace {
 
@@ -27,24 +29,14 @@ void require_unit_interval(const char* name, double v) {
 // The loops below are written element by element with __restrict pointers so the
 // compiler vectorises them; the arithmetic of one element never depends on another.
 //
-// Each is compiled twice, for AVX-512 and for the baseline x86-64 (SSE2), and the
-// loader picks the copy this CPU runs (GCC's target_clones, an ifunc). The sweep
-// streams the parameters, gradients and state through the caches every step: with
-// 16-float vectors it issues a quarter of the instructions, which measured 3% off
+// Each is compiled twice (TRENCHCOAT_ELEMENTWISE_CLONES, elementwise_clones.hpp). The
+// sweep streams the parameters, gradients and state through the caches every step:
+// with 16-float vectors it issues a quarter of the instructions, which measured 3% off
 // the default MNIST run's training time (interleaved medians of 10). Both copies
 // compute the same floats: nn is built with -ffp-contract=off, so neither fuses a
 // multiply-add, and every operation here (+, *, /, sqrt) is correctly rounded in
 // IEEE arithmetic whatever the vector width. So the choice is not the user's ISA
 // selection (TRENCHCOAT_ISA picks kernel variants, whose results do differ).
-//
-// Not under ThreadSanitizer: target_clones makes an ifunc resolver, which clang
-// instruments, and the loader runs it before the TSan runtime has started (every
-// program linking nn crashed in __tsan_func_entry before main).
-#if defined(TRENCHCOAT_TSAN)
-#define TRENCHCOAT_ELEMENTWISE_CLONES
-#else
-#define TRENCHCOAT_ELEMENTWISE_CLONES __attribute__((target_clones("avx512f", "default")))
-#endif
 
 // The sweeps go in chunks of 64 elements and ask for their streams' cache lines
 // kAhead elements (2 KiB) ahead, within the block they were given (a block past it
