@@ -83,19 +83,18 @@ inline void transpose8_chunk_avx512(const float* src, std::int64_t ld, std::int6
 }
 
 // Eight full stored rows, columns [0, kc), transposed into dst[l * out_stride + r]
-// (r the row), sixteen columns at a time and the last kc % 16 under masks; returns kc.
+// (r the row), sixteen columns at a time and the last kc % 16 under masks.
 // Packing uses it twice: a row-major A's MR = 8 micro-panels (out_stride 8) and, from
 // a transposed B's stored rows, eight columns of an NR-wide micro-panel (out_stride
 // NR). 24 shuffles for 128 floats, where the scalar loops made 128 strided stores:
 // 6.8% of a 1024^3 GEMM on one core for A, 20.6% of a 128x784x128 A B^T for B, and
 // (before the masked last chunk) 13% of a 128x128x10 A B^T, whose depth of 10 never
 // filled a chunk. Pure data movement: the same bits.
-inline std::int64_t transpose8_avx512(const float* src, std::int64_t ld, std::int64_t kc, float* dst,
-                                      std::int64_t out_stride) {
+inline void transpose8_avx512(const float* src, std::int64_t ld, std::int64_t kc, float* dst,
+                              std::int64_t out_stride) {
   std::int64_t l = 0;
   for (; l + 16 <= kc; l += 16) transpose8_chunk_avx512<false>(src, ld, l, 16, dst, out_stride);
   if (l < kc) transpose8_chunk_avx512<true>(src, ld, l, static_cast<int>(kc - l), dst, out_stride);
-  return kc;
 }
 #endif
 
@@ -115,19 +114,25 @@ void pack_a(const GemmProblem& p, std::int64_t i0, std::int64_t mc, std::int64_t
         for (; r < MR; ++r) d[r] = 0.0f;
       }
     } else {
-      // Stored m x k: walk each row contiguously and scatter with stride MR.
-      std::int64_t done = 0;  // columns already packed for every row
+      // Stored m x k: whole 8-row micro-panels through the register transposes; the
+      // others walk each row contiguously and scatter with stride MR.
+      bool packed = false;
 #if defined(__AVX512F__)
       if constexpr (MR == 8) {
-        if (rows == MR) done = transpose8_avx512(a_at(p, i0 + ir, p0), p.lda, kc, dst, MR);
+        if (rows == MR) {
+          transpose8_avx512(a_at(p, i0 + ir, p0), p.lda, kc, dst, MR);
+          packed = true;
+        }
       }
 #endif
-      for (int r = 0; r < rows; ++r) {
-        const float* src = a_at(p, i0 + ir + r, p0);
-        for (std::int64_t l = done; l < kc; ++l) dst[l * MR + r] = src[l];
-      }
-      for (int r = rows; r < MR; ++r) {
-        for (std::int64_t l = 0; l < kc; ++l) dst[l * MR + r] = 0.0f;
+      if (!packed) {
+        for (int r = 0; r < rows; ++r) {
+          const float* src = a_at(p, i0 + ir + r, p0);
+          for (std::int64_t l = 0; l < kc; ++l) dst[l * MR + r] = src[l];
+        }
+        for (int r = rows; r < MR; ++r) {
+          for (std::int64_t l = 0; l < kc; ++l) dst[l * MR + r] = 0.0f;
+        }
       }
     }
     dst += kc * MR;
