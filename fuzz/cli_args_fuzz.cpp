@@ -6,6 +6,7 @@
 // into exit status 2 (CLI::ParseError, UsageError, std::invalid_argument); any other
 // exception, a crash or a sanitizer report is a failure.
 
+#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

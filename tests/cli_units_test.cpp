@@ -1,6 +1,7 @@
 // The CLI's pure parts, without running a subcommand: the PGM reader, `train`'s flag
 // handling (argv -> plan), the --data names, the confusion matrix.
 
+#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
 #include <string>

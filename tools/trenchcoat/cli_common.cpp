@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "trenchcoat/kernels/isa.hpp"
 
 namespace trenchcoat::cli {

@@ -2,12 +2,18 @@
 // Pieces every subcommand shares: the Context flags (--threads, --isa) and the
 // error convention (usage errors exit 2, runtime errors exit 1, one line on stderr).
 
-#include <CLI/CLI.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "trenchcoat/kernels/context.hpp"
+
+// CLI11 is header-only and heavy (parsing and code generation: about 4 s per file
+// under the sanitizer builds, more under clang-tidy): the headers only name CLI::App,
+// so they declare it, and only the files that build options include <CLI/CLI.hpp>.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace trenchcoat::cli {
 

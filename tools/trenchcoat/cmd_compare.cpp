@@ -2,6 +2,7 @@
 // after a warm-up (median, coefficient of variation, speedup, and a verdict on
 // whether the difference exceeds the noise) — or of two result files, before/after.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>

@@ -1,6 +1,7 @@
 // `trenchcoat eval --model FILE [--data ...]`: a saved model's accuracy and loss on a
 // test set, its confusion matrix and the accuracy of each class.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>

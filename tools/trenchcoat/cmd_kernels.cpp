@@ -1,6 +1,7 @@
 // `trenchcoat kernels`: every registered variant, whether this CPU runs it, and which
 // one a Context picks by default (honouring --isa and TRENCHCOAT_ISA).
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <memory>

@@ -2,6 +2,7 @@
 // ISA, L1/L2 read bandwidth and memory streaming bandwidth, on one core and on all —
 // cached for the other commands (with the CPU model and date) unless --remeasure.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>

@@ -1,6 +1,7 @@
 // `trenchcoat predict --model FILE IMAGE.pgm` or `--index N`: one image drawn in the
 // terminal, and the model's probability for each class.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 // every thread count timed in interleaved rounds after a warm-up, with speedup and
 // parallel efficiency against the first count, optionally with threads pinned.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>

@@ -2,6 +2,7 @@
 // one line per epoch and a final report, saving a resumable checkpoint, and on
 // Ctrl-C finishing the step in flight, saving and exiting with status 130.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 

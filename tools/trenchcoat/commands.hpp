@@ -2,8 +2,11 @@
 // Each subcommand registers itself on the app and returns the function that runs it
 // after parsing (returning the process exit status).
 
-#include <CLI/CLI.hpp>
 #include <functional>
+
+namespace CLI {
+class App;  // see cli_common.hpp
+}  // namespace CLI
 
 namespace trenchcoat::cli {
 

@@ -7,7 +7,6 @@
 //   CLI::App app;  TrainFlags f;  add_train_flags(app, f);  app.parse(argc, argv);
 //   TrainPlan plan = plan_training(f, DataKind::mnist, 784, 10);   // UsageError when bad
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
