@@ -427,7 +427,7 @@ TEST(LossArguments, LabelsOutOfRangeNameTheRowAndValue) {
             "");
   // The 32-bit extremes, one bad row among many (the check runs several labels per
   // instruction: rows in the middle of a vector and in its tail).
-  std::vector<float> wide(37 * 10, 0.0f);
+  std::vector<float> wide(std::size_t{37} * 10, 0.0f);
   for (const std::int32_t bad : {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()}) {
     for (const std::size_t row : {std::size_t{0}, std::size_t{17}, std::size_t{36}}) {
       std::vector<std::int32_t> many(37, 9);
