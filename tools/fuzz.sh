@@ -40,27 +40,42 @@ declare -A malloc_limit=([model_spec]=16 [checkpoint]=16 [idx]=32 [cli_args]=16)
 declare -A max_len=([model_spec]=4096 [checkpoint]=65536 [idx]=16384 [cli_args]=4096)
 
 mkdir -p "$dir/artifacts"
-status=0
-for source in "$root"/fuzz/*_fuzz.cpp; do
-  name=$(basename "$source" _fuzz.cpp)
-  work="$dir/corpus/$name"
+# One libFuzzer process is one thread: $FUZZ_JOBS targets (default: one per core) run
+# side by side, each for the whole of its time. Results are reported in name order.
+jobs=${FUZZ_JOBS:-$(nproc)}
+fuzz_one() {
+  local name=$1 work="$dir/corpus/$1"
   mkdir -p "$work"
-  echo "--- fuzz $name: ${seconds} s"
   # ASan/UBSan reports abort the run (and so fail it); leaks are reported at exit of
   # each input by libFuzzer's own leak check (-detect_leaks=1).
-  if ! ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
-      "$dir/fuzz/${name}_fuzz" "$work" "$root/fuzz/corpus/$name" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -malloc_limit_mb="${malloc_limit[$name]:-16}" -max_len="${max_len[$name]:-4096}" \
-      -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
-      >"$dir/$name.log" 2>&1; then
-    echo "fuzz $name FAILED; the last lines of $dir/$name.log:"
-    tail -n 60 "$dir/$name.log"
-    status=1
-  else
-    grep -E "^stat::(number_of_executed_units|new_units_added)" "$dir/$name.log" | tr '\n' ' '
-    echo
-  fi
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
+    "$dir/fuzz/${name}_fuzz" "$work" "$root/fuzz/corpus/$name" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -malloc_limit_mb="${malloc_limit[$name]:-16}" -max_len="${max_len[$name]:-4096}" \
+    -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
+    >"$dir/$name.log" 2>&1
+}
+names=()
+for source in "$root"/fuzz/*_fuzz.cpp; do names+=("$(basename "$source" _fuzz.cpp)"); done
+status=0
+for ((first = 0; first < ${#names[@]}; first += jobs)); do
+  batch=("${names[@]:first:jobs}")
+  pids=()
+  for name in "${batch[@]}"; do
+    echo "--- fuzz $name: ${seconds} s"
+    fuzz_one "$name" &
+    pids+=($!)
+  done
+  for i in "${!batch[@]}"; do
+    name=${batch[$i]}
+    if ! wait "${pids[$i]}"; then
+      echo "fuzz $name FAILED; the last lines of $dir/$name.log:"
+      tail -n 60 "$dir/$name.log"
+      status=1
+    else
+      echo "fuzz $name: $(grep -E "^stat::(number_of_executed_units|new_units_added)" "$dir/$name.log" | tr -s ' \n' ' ')"
+    fi
+  done
 done
 exit "$status"

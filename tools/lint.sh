@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Static analysis of our own sources: clang-tidy (checks in .clang-tidy) and cppcheck,
 # both driven by a build tree's compile_commands.json. Any finding fails the run.
-#   tools/lint.sh [BUILD_DIR]          (default build/release; configured if missing)
+#   tools/lint.sh [BUILD_DIR]          (default build/lint; configured if missing)
 # Only our translation units are analysed (kernels/ nn/ tools/ bench/ tests/ fuzz/),
 # $LINT_JOBS at a time (default: one per core); system and third-party headers are not.
-# Only configuring matters: nothing in BUILD_DIR needs to be built. A tree configured
-# with TRENCHCOAT_FUZZ=ON and the benchmarks and MPI on lists every source we have.
+# Only configuring matters: nothing in BUILD_DIR needs to be built. A missing tree is
+# configured as CI lints: clang's compile commands, with the fuzz targets, benchmarks
+# and MPI backend on, so that every source we have is listed (and the keys of the
+# clean-run cache, which include the flags, match CI's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=${1:-$root/build/release}
+dir=${1:-$root/build/lint}
 jobs=${LINT_JOBS:-$(nproc)}
 "$root/tools/setup/install-deps.sh" --lint
-[[ -f "$dir/compile_commands.json" ]] || cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+if [[ ! -f "$dir/compile_commands.json" ]]; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRENCHCOAT_SANITIZER=address \
+    -DTRENCHCOAT_FUZZ=ON -DTRENCHCOAT_BUILD_BENCH=ON -DTRENCHCOAT_MPI=ON >/dev/null
+fi
 
 # Our translation units, as the build compiles them (generated ones excluded).
 mapfile -t sources < <(python3 - "$dir/compile_commands.json" "$root" <<'PY'
@@ -40,13 +45,26 @@ if [[ -n "${LINT_TIDY_SKIP:-}" ]]; then
   done
   echo "--- clang-tidy leaves out $(( ${#sources[@]} - ${#tidy_sources[@]} )) files matching $LINT_TIDY_SKIP"
 fi
-echo "--- clang-tidy: ${#tidy_sources[@]} files"
+# The clean-run cache (tools/lint_cache.py explains the keys): files whose key is in
+# tools/lint-clean.txt were analysed clean exactly as they are now, and are not
+# analysed again. LINT_NO_CACHE=1 analyses every file.
+cache="$root/tools/lint-clean.txt"
+keys="$dir/lint-keys.txt"
+printf '%s\n' "${tidy_sources[@]}" | python3 "$root/tools/lint_cache.py" "$dir" "$root" "$jobs" >"$keys"
+todo=()
+while IFS=$'\t' read -r key rel; do
+  if [[ -n "${LINT_NO_CACHE:-}" || ! -f "$cache" ]] || ! grep -qxF "$key"$'\t'"$rel" "$cache"; then
+    todo+=("$root/$rel")
+  fi
+done <"$keys"
+echo "--- clang-tidy: ${#todo[@]} files ($(( ${#tidy_sources[@]} - ${#todo[@]} )) unchanged since a clean run: tools/lint-clean.txt)"
 # The build tree may come from GCC: clang does not know GCC-only warning options
 # (-Wno-maybe-uninitialized), which is no finding of ours.
 # Through `sh -c ... || exit 1`: xargs stops starting files when a clang-tidy is killed
 # by a signal (clang-tidy 14 can crash, e.g. on a file edited while it reads it); this
 # way such a file fails the run and the rest are still analysed.
-if [[ ${#tidy_sources[@]} -gt 0 ]] && ! printf '%s\n' "${tidy_sources[@]}" | xargs -P "$jobs" -n 4 sh -c \
+: >"$dir/clang-tidy.log"
+if [[ ${#todo[@]} -gt 0 ]] && ! printf '%s\n' "${todo[@]}" | xargs -P "$jobs" -n 4 sh -c \
     'clang-tidy -p "$0" --quiet --extra-arg=-Wno-unknown-warning-option "$@" || exit 1' "$dir" \
     >"$dir/clang-tidy.log" 2>&1; then
   status=1
@@ -57,6 +75,26 @@ if grep -E "^$root/.*: (warning|error):" "$dir/clang-tidy.log"; then
   status=1
 elif [[ $status -ne 0 ]]; then
   tail -n 40 "$dir/clang-tidy.log"
+fi
+if [[ $status -eq 0 ]]; then
+  # Clean: this run's files get their current keys; other files' entries stay (those
+  # of files that no longer exist go).
+  python3 - "$cache" "$keys" "$root" <<'PY'
+import os, sys
+cache, keys, root = sys.argv[1:]
+now = [l.rstrip("\n") for l in open(keys) if l.strip()]
+paths = {l.split("\t")[1] for l in now}
+old = []
+if os.path.exists(cache):
+    old = [l.rstrip("\n") for l in open(cache) if l.strip() and not l.startswith("#")]
+kept = [l for l in old if l.split("\t")[1] not in paths and os.path.exists(os.path.join(root, l.split("\t")[1]))]
+with open(cache + ".tmp", "w") as f:
+    f.write("# tools/lint.sh: translation units clang-tidy found clean, with the key (tools/lint_cache.py)\n"
+            "# of exactly what it analysed. Commit it after a clean run of the tree CI lints (README).\n")
+    for line in sorted(set(kept + now), key=lambda l: (l.split("\t")[1], l)):
+        f.write(line + "\n")
+os.replace(cache + ".tmp", cache)
+PY
 fi
 
 echo "--- cppcheck"
