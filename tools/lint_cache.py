@@ -86,7 +86,9 @@ def main():
     entries = {}
     for e in json.load(open(os.path.join(build, "compile_commands.json"))):
         entries.setdefault(os.path.realpath(os.path.join(e["directory"], e["file"])), e)
-    version = subprocess.run(["clang-tidy", "--version"], check=True, capture_output=True, text=True).stdout
+    # The version line only: the rest of --version names the host CPU.
+    version = next(line for line in subprocess.run(["clang-tidy", "--version"], check=True, capture_output=True,
+                                                    text=True).stdout.splitlines() if "version" in line)
     with open(os.path.join(root, ".clang-tidy"), "rb") as f:
         config = f.read()
     hasher = Hasher()
