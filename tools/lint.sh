@@ -48,15 +48,11 @@ fi
 # The clean-run cache (tools/lint_cache.py explains the keys): files whose key is in
 # tools/lint-clean.txt were analysed clean exactly as they are now, and are not
 # analysed again. LINT_NO_CACHE=1 analyses every file.
-cache="$root/tools/lint-clean.txt"
 keys="$dir/lint-keys.txt"
-printf '%s\n' "${tidy_sources[@]}" | python3 "$root/tools/lint_cache.py" "$dir" "$root" "$jobs" >"$keys"
-todo=()
-while IFS=$'\t' read -r key rel; do
-  if [[ -n "${LINT_NO_CACHE:-}" || ! -f "$cache" ]] || ! grep -qxF "$key"$'\t'"$rel" "$cache"; then
-    todo+=("$root/$rel")
-  fi
-done <"$keys"
+# Through a file, not a process substitution, so that a failure stops the run.
+printf '%s\n' "${tidy_sources[@]}" |
+  python3 "$root/tools/lint_cache.py" stale "$dir" "$root" "$jobs" "$keys" ${LINT_NO_CACHE:+--all} >"$dir/lint-todo.txt"
+mapfile -t todo <"$dir/lint-todo.txt"
 echo "--- clang-tidy: ${#todo[@]} files ($(( ${#tidy_sources[@]} - ${#todo[@]} )) unchanged since a clean run: tools/lint-clean.txt)"
 # The build tree may come from GCC: clang does not know GCC-only warning options
 # (-Wno-maybe-uninitialized), which is no finding of ours.
@@ -76,26 +72,8 @@ if grep -E "^$root/.*: (warning|error):" "$dir/clang-tidy.log"; then
 elif [[ $status -ne 0 ]]; then
   tail -n 40 "$dir/clang-tidy.log"
 fi
-if [[ $status -eq 0 ]]; then
-  # Clean: this run's files get their current keys; other files' entries stay (those
-  # of files that no longer exist go).
-  python3 - "$cache" "$keys" "$root" <<'PY'
-import os, sys
-cache, keys, root = sys.argv[1:]
-now = [l.rstrip("\n") for l in open(keys) if l.strip()]
-paths = {l.split("\t")[1] for l in now}
-old = []
-if os.path.exists(cache):
-    old = [l.rstrip("\n") for l in open(cache) if l.strip() and not l.startswith("#")]
-kept = [l for l in old if l.split("\t")[1] not in paths and os.path.exists(os.path.join(root, l.split("\t")[1]))]
-with open(cache + ".tmp", "w") as f:
-    f.write("# tools/lint.sh: translation units clang-tidy found clean, with the key (tools/lint_cache.py)\n"
-            "# of exactly what it analysed. Commit it after a clean run of the tree CI lints (README).\n")
-    for line in sorted(set(kept + now), key=lambda l: (l.split("\t")[1], l)):
-        f.write(line + "\n")
-os.replace(cache + ".tmp", cache)
-PY
-fi
+# Clean: this run's files go on record with their keys.
+if [[ $status -eq 0 ]]; then python3 "$root/tools/lint_cache.py" record "$root" "$keys"; fi
 
 echo "--- cppcheck"
 # Debian's cppcheck 2.10 matches no file at all with --project plus --file-filter (not

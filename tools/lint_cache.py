@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""Keys that say when clang-tidy's verdict on a translation unit may have changed.
+"""The record of clean clang-tidy runs, tools/lint-clean.txt, and the keys in it.
 
-    tools/lint_cache.py BUILD_DIR ROOT JOBS < files     (absolute source paths, one a line)
+    tools/lint_cache.py stale BUILD_DIR ROOT JOBS KEYS [--all] < files
+        (absolute source paths, one a line) writes "KEY<TAB>PATH" for each file to the
+        file KEYS (PATH relative to ROOT) and prints the files not on record (--all:
+        every file), the ones clang-tidy must analyse;
+    tools/lint_cache.py record ROOT KEYS
+        after a clean run: the files in KEYS go on record with those keys; other
+        files' entries stay, those of files that no longer exist go.
 
-prints "KEY<TAB>PATH" for each file, PATH relative to ROOT. A key is the SHA-256 of
+A key is the SHA-256 of
 everything clang-tidy's result on the file depends on:
   - the clang-tidy version and the .clang-tidy configuration;
   - the file's compile command (source and build paths written as @ROOT@ / @BUILD@,
@@ -78,10 +84,18 @@ def dependencies(entry, args):
     return {os.path.realpath(os.path.join(entry["directory"], d)) for d in deps}
 
 
-def main():
-    build = os.path.realpath(sys.argv[1])
-    root = os.path.realpath(sys.argv[2])
-    jobs = max(1, int(sys.argv[3]))
+def record_path(root):
+    return os.path.join(root, "tools", "lint-clean.txt")
+
+
+def read_lines(path):
+    """The "KEY<TAB>PATH" lines of a keys file or of the record (comments skipped)."""
+    if not os.path.exists(path):
+        return []
+    return [line.rstrip("\n") for line in open(path) if line.strip() and not line.startswith("#")]
+
+
+def stale(build, root, jobs, keys_path, every):
     wanted = [os.path.realpath(line.strip()) for line in sys.stdin if line.strip()]
     entries = {}
     for e in json.load(open(os.path.join(build, "compile_commands.json"))):
@@ -107,8 +121,37 @@ def main():
         return h.hexdigest()
 
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        for path, k in zip(wanted, pool.map(key, wanted)):
-            print(f"{k}\t{os.path.relpath(path, root)}")
+        lines = [f"{k}\t{os.path.relpath(path, root)}" for path, k in zip(wanted, pool.map(key, wanted))]
+    with open(keys_path, "w") as f:
+        f.writelines(line + "\n" for line in lines)
+    on_record = set() if every else set(read_lines(record_path(root)))
+    for line, path in zip(lines, wanted):
+        if line not in on_record:
+            print(path)
+
+
+def record(root, keys_path):
+    now = read_lines(keys_path)
+    paths = {line.split("\t")[1] for line in now}
+    kept = [line for line in read_lines(record_path(root))
+            if line.split("\t")[1] not in paths and os.path.exists(os.path.join(root, line.split("\t")[1]))]
+    out = record_path(root)
+    with open(out + ".tmp", "w") as f:
+        f.write("# tools/lint.sh: translation units clang-tidy found clean, with the key (tools/lint_cache.py)\n"
+                "# of exactly what it analysed. Commit it after a clean run of the tree CI lints (README).\n")
+        for line in sorted(set(kept + now), key=lambda line: (line.split("\t")[1], line)):
+            f.write(line + "\n")
+    os.replace(out + ".tmp", out)
+
+
+def main():
+    if sys.argv[1] == "stale":
+        build, root = os.path.realpath(sys.argv[2]), os.path.realpath(sys.argv[3])
+        stale(build, root, max(1, int(sys.argv[4])), sys.argv[5], "--all" in sys.argv[6:])
+    elif sys.argv[1] == "record":
+        record(os.path.realpath(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit(f"lint_cache.py: unknown command {sys.argv[1]!r} (stale or record)")
 
 
 if __name__ == "__main__":
