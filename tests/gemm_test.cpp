@@ -231,6 +231,30 @@ TEST_P(GemmVariantTest, SeededRandomShapes) {
 }
 
 // Threads split m x n, never k: any thread count gives the same bits.
+// The avx2 variant picks its tile by shape (4 x 24 when m, n and k are all >= 512,
+// 6 x 16 below), and threads cut a problem into rectangles; neither may change what
+// an element is. 515 x 539 x 600 ends in partial tiles of both shapes in both
+// directions; it is checked against the reference, then recomputed as column strips
+// too narrow for the large-problem tile, whose bits must be the same.
+TEST_P(GemmVariantTest, EveryElementIsTheSameSumWhateverProblemItIsPartOf) {
+  const GemmCase t{.m = 515, .n = 539, .k = 600, .beta = 0.5f, .bias = true, .act = EpilogueActivation::relu};
+  Context one(ContextOptions{.threads = 1});
+  expect_matches_reference(variant(), one, t);
+  Operands whole = make_operands(t);
+  gemm(variant(), one, whole.p);
+  Operands strips = make_operands(t);
+  constexpr std::int64_t kStrip = 180;
+  for (std::int64_t j0 = 0; j0 < t.n; j0 += kStrip) {
+    GemmProblem p = strips.p;
+    p.n = std::min(kStrip, t.n - j0);
+    p.b += j0;
+    p.c += j0;
+    p.epilogue.bias += j0;
+    gemm(variant(), one, p);
+  }
+  ASSERT_EQ(std::memcmp(whole.c.data(), strips.c.data(), whole.c.size() * sizeof(float)), 0) << variant().info.name;
+}
+
 TEST_P(GemmVariantTest, BitIdenticalForAnyThreadCount) {
   const GemmCase cases[] = {
       {.m = 300, .n = 200, .k = 150, .beta = 0.5f, .bias = true, .act = EpilogueActivation::relu},

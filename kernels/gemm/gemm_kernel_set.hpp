@@ -66,6 +66,7 @@ void gemm_scale_only(const GemmProblem& p);
 extern const GemmKernelSet kGemmBlocked;
 #if defined(TRENCHCOAT_HAVE_AVX2)
 extern const GemmKernelSet kGemmAvx2;
+extern const GemmKernelSet kGemmAvx2Wide;  // the 4 x 24 tile avx2 uses on large problems
 #endif
 #if defined(TRENCHCOAT_HAVE_AVX512)
 extern const GemmKernelSet kGemmAvx512;
