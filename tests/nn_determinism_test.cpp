@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -167,6 +170,44 @@ TEST(NnDeterminism, EvaluationIgnoresThreadCount) {
   std::int64_t right = 0;
   for (std::size_t i = 0; i < p1.size(); ++i) right += p1[i] == data.labels[i] ? 1 : 0;
   EXPECT_DOUBLE_EQ(a.accuracy, static_cast<double>(right) / 1000.0);
+}
+
+// Features held as bytes too (Dataset::x_bytes, as MNIST loads): training gathers
+// its batches from the bytes, and must train exactly the model the floats train.
+Dataset with_byte_copy(Dataset d) {
+  d.x_bytes.resize(d.x.size());
+  for (std::size_t i = 0; i < d.x.size(); ++i) {
+    const float v = std::clamp(std::round((d.x[i] + 3.0f) * 40.0f), 0.0f, 255.0f);
+    d.x_bytes[i] = static_cast<std::uint8_t>(v);
+    d.x[i] = v / 37.0f;
+  }
+  d.byte_divisor = 37.0f;
+  return d;
+}
+
+TEST(NnDeterminism, GatheringFromBytesTrainsTheSameModel) {
+  const Dataset bytes = with_byte_copy(make_mnist_like(300, 3));
+  Dataset floats = bytes;
+  floats.x_bytes.clear();
+  ASSERT_NO_THROW(bytes.validate());
+  for (Strategy strategy : {Strategy::data_parallel, Strategy::op_parallel}) {
+    const TrainedRun a = train(bytes, "784-64-10", "relu", 2, strategy, OptimizerKind::nesterov, 128, 2);
+    const TrainedRun b = train(floats, "784-64-10", "relu", 2, strategy, OptimizerKind::nesterov, 128, 2);
+    EXPECT_TRUE(bit_identical(a.params, b.params)) << strategy_name(strategy);
+    EXPECT_EQ(a.history.back().loss, b.history.back().loss) << strategy_name(strategy);
+  }
+}
+
+TEST(NnDeterminism, TrainingRefusesBytesThatNoLongerDecodeToTheFeatures) {
+  Dataset d = with_byte_copy(make_mnist_like(300, 3));
+  d.x[5 * 784 + 7] += 1.0f;  // changed after loading, byte copy kept
+  try {
+    train(d, "784-64-10", "relu", 1, Strategy::op_parallel, OptimizerKind::sgd, 128, 1);
+    FAIL() << "trained on a byte copy that disagrees with x";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("feature 7 of sample 5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("byte copy"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "support/idx_fixtures.hpp"
@@ -249,6 +251,63 @@ TEST(IdxFolder, RejectsTrainAndTestShapesThatDiffer) {
   trenchcoat::testing::write_bytes(dir.path() / "t10k-images-idx3-ubyte",
                                    idx_file(0x08, {10, 1, 4}, iota_bytes(40)));
   EXPECT_THROW(load_idx_folder(dir.path()), IdxError);
+}
+
+TEST(IdxFolder, KeepsThePixelsAsBytesThatDecodeToTheFeatures) {
+  TempDir dir;
+  trenchcoat::testing::write_idx_folder(dir.path(), 30, 12, 4, 5, 3, false);
+  const ImageDatasets a = load_idx_folder(dir.path());
+  ASSERT_EQ(a.train.x_bytes.size(), a.train.x.size());
+  EXPECT_EQ(a.train.byte_divisor, 255.0f);
+  for (std::size_t i = 0; i < a.train.x.size(); ++i) {
+    ASSERT_EQ(a.train.x[i], static_cast<float>(a.train.x_bytes[i]) / 255.0f) << i;
+  }
+  EXPECT_NO_THROW(a.test.check_bytes());
+  // A slice keeps its rows' bytes.
+  const Dataset s = a.train.slice(10, 20);
+  ASSERT_EQ(s.x_bytes.size(), s.x.size());
+  EXPECT_NO_THROW(s.validate());
+  EXPECT_TRUE(std::equal(s.x_bytes.begin(), s.x_bytes.end(), a.train.x_bytes.begin() + 10 * a.train.features));
+}
+
+TEST(DatasetBytes, RejectsACopyThatDoesNotDecodeToTheFeatures) {
+  Dataset d = Dataset::classification(2, 3, 2);
+  d.x_bytes = {0, 51, 255, 102, 0, 0};
+  d.byte_divisor = 255.0f;
+  for (std::size_t i = 0; i < d.x.size(); ++i) d.x[i] = static_cast<float>(d.x_bytes[i]) / 255.0f;
+  EXPECT_NO_THROW(d.validate());
+  auto message = [&] {
+    try {
+      d.validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  Dataset good = d;
+  d.x[4] = -0.0f;  // equal as a float, other bits: the gather would not reproduce it
+  EXPECT_NE(message().find("feature 1 of sample 1"), std::string::npos) << message();
+  d = good;
+  d.x[2] = 0.5f;
+  EXPECT_NE(message().find("feature 2 of sample 0 is 0.5"), std::string::npos) << message();
+  d = good;
+  d.x_bytes.pop_back();
+  EXPECT_NE(message().find("5 bytes for 6 features"), std::string::npos) << message();
+  d = good;
+  d.byte_divisor = 0.0f;
+  EXPECT_NE(message().find("finite and positive"), std::string::npos) << message();
+  d.byte_divisor = std::nanf("");
+  EXPECT_NE(message().find("finite and positive"), std::string::npos) << message();
+}
+
+TEST(Standardization, DropsTheByteCopy) {
+  Dataset d = Dataset::classification(2, 2, 2);
+  d.x_bytes = {0, 255, 51, 102};
+  d.byte_divisor = 255.0f;
+  for (std::size_t i = 0; i < d.x.size(); ++i) d.x[i] = static_cast<float>(d.x_bytes[i]) / 255.0f;
+  standardize(d, standardization(d));
+  EXPECT_TRUE(d.x_bytes.empty());
+  EXPECT_NO_THROW(d.validate());
 }
 
 TEST(Standardization, ZeroMeanUnitVariance) {

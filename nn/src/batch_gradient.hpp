@@ -26,6 +26,7 @@ struct BatchRequest {
   std::span<const std::int64_t> rows;       // the batch: indices into *data
   std::span<const std::int64_t> next_rows;  // the next step's batch (empty if unknown), to prefetch
   float input_bound = 0.0f;                 // the largest |feature| in *data (all finite)
+  bool from_bytes = false;                  // gather from data->x_bytes (checked to decode to x)
 };
 
 struct GradientResult {

@@ -9,6 +9,7 @@
 #include "trenchcoat/kernels/activation.hpp"
 #include "trenchcoat/kernels/gemm.hpp"
 #include "trenchcoat/kernels/loss.hpp"
+#include "byte_features.hpp"
 
 namespace trenchcoat::nn {
 namespace {
@@ -177,38 +178,58 @@ void check_dataset_fits(const ModelSpec& spec, const Dataset& data) {
   }
 }
 
-double gather_bytes(const Dataset& data, std::int64_t rows) noexcept {
-  return 2.0 * static_cast<double>(rows) * static_cast<double>(data.features) * sizeof(float);
+double gather_bytes(const Dataset& data, std::int64_t rows, bool from_bytes) noexcept {
+  // Read from the dataset, written to the batch's floats.
+  const double read = from_bytes ? 1.0 : static_cast<double>(sizeof(float));
+  return (read + static_cast<double>(sizeof(float))) * static_cast<double>(rows) * static_cast<double>(data.features);
 }
 
-void prefetch_rows(const Dataset& data, std::span<const std::int64_t> indices) noexcept {
-  const auto row_bytes = static_cast<std::size_t>(data.features) * sizeof(float);
+namespace {
+
+// Where row `i`'s features start in the form a gather reads, and how long they are.
+const char* row_start(const Dataset& data, std::int64_t i, bool from_bytes) noexcept {
+  return from_bytes ? reinterpret_cast<const char*>(data.x_bytes.data() + i * data.features)
+                    : reinterpret_cast<const char*>(data.sample(i));
+}
+
+std::size_t row_bytes(const Dataset& data, bool from_bytes) noexcept {
+  return static_cast<std::size_t>(data.features) * (from_bytes ? 1 : sizeof(float));
+}
+
+}  // namespace
+
+void prefetch_rows(const Dataset& data, std::span<const std::int64_t> indices, bool from_bytes) noexcept {
+  const std::size_t bytes = row_bytes(data, from_bytes);
   for (const std::int64_t i : indices) {
-    const auto* p = reinterpret_cast<const char*>(data.sample(i));
+    const char* p = row_start(data, i, from_bytes);
     // Into L2 (locality 2): the rows are needed a whole step later, and should not
     // push the current step's working set out of L1.
-    for (std::size_t at = 0; at < row_bytes; at += 64) __builtin_prefetch(p + at, 0, 2);
+    for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at, 0, 2);
   }
 }
 
 void BatchPass::gather_rows(const Dataset& data, std::span<const std::int64_t> indices, std::int64_t first,
-                            std::int64_t last) noexcept {
+                            std::int64_t last, bool from_bytes) noexcept {
   const std::int64_t in = spec_.inputs;
   // Rows sit at random places in a dataset far larger than the caches, so each copy
   // waits on memory. Asking for the rows a few ahead of the one being copied keeps
   // several rows' worth of cache-line misses in flight (about twice as fast as
   // letting the hardware prefetcher discover each row on its own).
   constexpr std::int64_t kAhead = 4;
-  const auto row_bytes = static_cast<std::size_t>(in) * sizeof(float);
+  const std::size_t bytes = row_bytes(data, from_bytes);
   auto prefetch_row = [&](std::int64_t r) {
-    const auto* p = reinterpret_cast<const char*>(data.sample(indices[static_cast<std::size_t>(r)]));
-    for (std::size_t at = 0; at < row_bytes; at += 64) __builtin_prefetch(p + at);
+    const char* p = row_start(data, indices[static_cast<std::size_t>(r)], from_bytes);
+    for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
   };
   for (std::int64_t r = first; r < std::min(last, first + kAhead); ++r) prefetch_row(r);
   for (std::int64_t r = first; r < last; ++r) {
     if (r + kAhead < last) prefetch_row(r + kAhead);
     const std::int64_t src = indices[static_cast<std::size_t>(r)];
-    std::memcpy(gathered_x_.data() + r * in, data.sample(src), row_bytes);
+    if (from_bytes) {
+      detail::decode_bytes(data.x_bytes.data() + src * in, gathered_x_.data() + r * in, in, data.byte_divisor);
+    } else {
+      std::memcpy(gathered_x_.data() + r * in, data.sample(src), bytes);
+    }
     if (data.is_classification()) {
       gathered_labels_[static_cast<std::size_t>(r)] = data.labels[static_cast<std::size_t>(src)];
     } else {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_features.hpp"
 #include "huge_pages.hpp"
 
 namespace trenchcoat::nn {
@@ -72,6 +73,7 @@ void Dataset::validate() const {
           std::to_string(static_cast<std::int64_t>(i) / features) + " is not finite");
     }
   }
+  check_bytes();
   if (classes > 0) {
     if (classes < 2) bad("a classification dataset needs at least 2 classes");
     if (labels.size() != static_cast<std::size_t>(samples)) {
@@ -101,6 +103,26 @@ void Dataset::validate() const {
   }
 }
 
+void Dataset::check_bytes() const {
+  if (x_bytes.empty()) return;
+  if (x_bytes.size() != x.size()) {
+    bad("the byte copy of the features holds " + std::to_string(x_bytes.size()) + " bytes for " +
+        std::to_string(x.size()) + " features");
+  }
+  if (!std::isfinite(byte_divisor) || !(byte_divisor > 0.0f)) {
+    bad("the byte copy's divisor is " + std::to_string(byte_divisor) + "; it must be finite and positive");
+  }
+  const std::int64_t bad_at = detail::first_undecoded_byte(x_bytes.data(), x.data(),
+                                                           static_cast<std::int64_t>(x.size()), byte_divisor);
+  if (bad_at >= 0) {
+    const auto i = static_cast<std::size_t>(bad_at);
+    bad("feature " + std::to_string(bad_at % features) + " of sample " + std::to_string(bad_at / features) +
+        " is " + std::to_string(x[i]) + " but its byte copy decodes to " +
+        std::to_string(static_cast<float>(x_bytes[i]) / byte_divisor) +
+        " (a feature changed after loading without clearing x_bytes?)");
+  }
+}
+
 Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
   if (begin < 0 || end > samples || begin >= end) {
     bad("slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + std::to_string(samples) +
@@ -112,6 +134,8 @@ Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
   d.classes = classes;
   d.target_width = target_width;
   d.x.assign(x.begin() + begin * features, x.begin() + end * features);
+  if (!x_bytes.empty()) d.x_bytes.assign(x_bytes.begin() + begin * features, x_bytes.begin() + end * features);
+  d.byte_divisor = byte_divisor;
   if (!labels.empty()) d.labels.assign(labels.begin() + begin, labels.begin() + end);
   if (!targets.empty()) d.targets.assign(targets.begin() + begin * target_width, targets.begin() + end * target_width);
   return d;

@@ -1,5 +1,7 @@
 #include "trenchcoat/nn/idx_dataset.hpp"
 
+#include "huge_pages.hpp"
+
 #include <cmath>
 #include <string>
 #include <system_error>
@@ -61,6 +63,13 @@ Dataset idx_classification(const IdxArray& images, std::string_view images_name,
   // value / 255, the same float on every machine; vectorised, 47 M of them take a
   // few milliseconds.
   for (std::size_t i = 0; i < images.data.size(); ++i) d.x[i] = static_cast<float>(images.data[i]) / 255.0f;
+  // The pixels themselves too, for training's gathers (Dataset::x_bytes).
+  // In huge pages like x (dataset.cpp): a batch's rows are far apart, and with 4 KiB
+  // pages every row would also cost a TLB miss, a long one under a hypervisor.
+  d.x_bytes.reserve(images.data.size());
+  detail::advise_huge_pages(d.x_bytes.data(), images.data.size());
+  d.x_bytes.assign(images.data.begin(), images.data.end());
+  d.byte_divisor = 255.0f;
   for (std::int64_t i = 0; i < n; ++i) d.labels[static_cast<std::size_t>(i)] = labels.data[static_cast<std::size_t>(i)];
   return d;
 }
@@ -126,6 +135,7 @@ void standardize(Dataset& data, Standardization s) {
   if (!(s.stddev > 0.0f) || !std::isfinite(s.stddev) || !std::isfinite(s.mean)) return;
   const float inv = 1.0f / s.stddev;
   for (float& v : data.x) v = (v - s.mean) * inv;
+  data.x_bytes.clear();  // the features are no longer bytes / divisor
 }
 
 }  // namespace trenchcoat::nn

@@ -19,11 +19,11 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
   // Copying the batch's rows is the one step the kernels do not split; blocks of
   // kShardRows rows spread it over the threads.
   {
-    const ProfileScope timed(profiler_, StepPhase::gather, -1, 0.0, gather_bytes(data, batch));
+    const ProfileScope timed(profiler_, StepPhase::gather, -1, 0.0, gather_bytes(data, batch, request.from_bytes));
     const auto next_rows = static_cast<std::int64_t>(request.next_rows.size());
     for_each_task(ctx, shard_count(batch), [&](std::int64_t s) {
       const Shard sh = shard_bounds(batch, s);
-      pass_.gather_rows(data, indices, sh.begin, sh.end);
+      pass_.gather_rows(data, indices, sh.begin, sh.end, request.from_bytes);
       // The same rows of the next batch: far apart in a dataset much larger than the
       // caches, they would each cost a trip to memory in the next step's gather.
       // Asked for now, they arrive while this step computes (as in the data-parallel
@@ -31,7 +31,8 @@ GradientResult OpParallelGradient::compute(Context& ctx, const Model& model, con
       const Shard next{std::min(sh.begin, next_rows), std::min(sh.end, next_rows)};
       if (next.rows() > 0) {
         prefetch_rows(data, request.next_rows.subspan(static_cast<std::size_t>(next.begin),
-                                                      static_cast<std::size_t>(next.rows())));
+                                                      static_cast<std::size_t>(next.rows())),
+                      request.from_bytes);
       }
     });
   }

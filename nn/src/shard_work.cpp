@@ -34,10 +34,10 @@ ShardStats ShardWork::run_shard(Context& ctx, const Model& model, const BatchReq
   BatchPass& pass = passes_[pass_index];
   // The trainer has checked the dataset and the indices once for the whole epoch.
   {
-    const ProfileScope timed(profiler_, StepPhase::gather, -1, 0.0, gather_bytes(data, sh.rows()));
+    const ProfileScope timed(profiler_, StepPhase::gather, -1, 0.0, gather_bytes(data, sh.rows(), request.from_bytes));
     pass.gather_rows(data,
                      request.rows.subspan(static_cast<std::size_t>(sh.begin), static_cast<std::size_t>(sh.rows())), 0,
-                     sh.rows());
+                     sh.rows(), request.from_bytes);
   }
   const Batch b = pass.gathered(data, sh.rows());
   const ConstMatrixView out = pass.forward(worker, model, b.x);
@@ -51,7 +51,8 @@ ShardStats ShardWork::run_shard(Context& ctx, const Model& model, const BatchReq
   const Shard next = shard_bounds(static_cast<std::int64_t>(request.next_rows.size()), shard);
   if (next.rows() > 0) {
     prefetch_rows(data, request.next_rows.subspan(static_cast<std::size_t>(next.begin),
-                                                  static_cast<std::size_t>(next.rows())));
+                                                  static_cast<std::size_t>(next.rows())),
+                  request.from_bytes);
   }
   const ProfileScope timed(profiler_, StepPhase::gradient_check);
   const GradientBound bound = gradient_bound(pass, b.x, request.input_bound);

@@ -24,6 +24,14 @@ struct Dataset {
   // Regression: samples x target_width, row-major.
   std::int64_t target_width = 0;
   std::vector<float> targets;
+  // Optional, for features that are bytes over one divisor (MNIST's pixels / 255):
+  // the same features as bytes, x[i] == float(x_bytes[i]) / byte_divisor exactly.
+  // Training then gathers each batch from these, a quarter of the memory traffic
+  // of the floats, and gets the same floats. Empty otherwise. Whoever changes x
+  // afterwards must clear it (standardize() does); validate() and the trainer check
+  // that every byte still decodes to its float.
+  std::vector<std::uint8_t> x_bytes;
+  float byte_divisor = 1.0f;
 
   // Zero-filled storage of the right size (throws std::invalid_argument for sizes
   // < 1 or too large to address).
@@ -37,8 +45,12 @@ struct Dataset {
   ConstMatrixView target_matrix() const noexcept { return dense(targets.data(), samples, target_width); }
 
   // Throws std::invalid_argument naming the first problem: sizes that disagree, a
-  // label out of range (with its index), a feature or target that is NaN or Inf.
+  // label out of range (with its index), a feature or target that is NaN or Inf, a
+  // byte that does not decode to its feature (check_bytes()).
   void validate() const;
+  // The x_bytes relation alone (nothing to check when x_bytes is empty): the same
+  // size as x, a finite positive divisor, and every byte decoding to its float.
+  void check_bytes() const;
 
   // The first `n` samples (for quick runs and tests), or a copy of rows [begin, end).
   Dataset slice(std::int64_t begin, std::int64_t end) const;
