@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "trenchcoat/kernels/context.hpp"
+#include "trenchcoat/nn/batch_pass.hpp"
 #include "trenchcoat/nn/evaluate.hpp"
 #include "trenchcoat/nn/model.hpp"
 #include "trenchcoat/nn/synthetic.hpp"
@@ -195,6 +196,25 @@ TEST(NnDeterminism, GatheringFromBytesTrainsTheSameModel) {
     const TrainedRun b = train(floats, "784-64-10", "relu", 2, strategy, OptimizerKind::nesterov, 128, 2);
     EXPECT_TRUE(bit_identical(a.params, b.params)) << strategy_name(strategy);
     EXPECT_EQ(a.history.back().loss, b.history.back().loss) << strategy_name(strategy);
+  }
+}
+
+TEST(NnDeterminism, ByteGatherGivesTheFloatsOfEveryRowWhateverItsWidth) {
+  // 20 and 37 features: a 16-wide vector step plus a tail, and two plus a tail.
+  for (std::int64_t features : {20, 37}) {
+    const Dataset d = with_byte_copy(make_blobs(50, features, 3, 0.6, 5));
+    ASSERT_NO_THROW(d.validate());
+    const std::vector<std::int64_t> rows = {49, 0, 17, 17, 3, 48};
+    BatchPass from_bytes(parse_model_spec(std::to_string(features) + "-4-3", "relu"), 8);
+    BatchPass from_floats(parse_model_spec(std::to_string(features) + "-4-3", "relu"), 8);
+    from_bytes.gather_rows(d, rows, 0, 6, true);
+    from_floats.gather_rows(d, rows, 0, 6, false);
+    const Batch a = from_bytes.gathered(d, 6), b = from_floats.gathered(d, 6);
+    for (std::int64_t r = 0; r < 6; ++r) {
+      EXPECT_EQ(std::memcmp(a.x.row(r), d.sample(rows[static_cast<std::size_t>(r)]), features * sizeof(float)), 0)
+          << features << " features, row " << r;
+      EXPECT_EQ(std::memcmp(b.x.row(r), a.x.row(r), features * sizeof(float)), 0) << features << " features, row " << r;
+    }
   }
 }
 

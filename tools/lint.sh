@@ -16,6 +16,11 @@ jobs=${LINT_JOBS:-$(nproc)}
 if [[ ! -f "$dir/compile_commands.json" ]]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRENCHCOAT_SANITIZER=address \
     -DTRENCHCOAT_FUZZ=ON -DTRENCHCOAT_BUILD_BENCH=ON -DTRENCHCOAT_MPI=ON >/dev/null
+else
+  # Generated again (with the tree's own options) so that a source file added or
+  # removed since the last run is in the list: nothing builds this tree, so nothing
+  # else would notice a changed CMakeLists.txt.
+  cmake -S "$root" -B "$dir" >/dev/null
 fi
 
 # Our translation units, as the build compiles them (generated ones excluded).
