@@ -230,7 +230,6 @@ TEST_P(GemmVariantTest, SeededRandomShapes) {
   }
 }
 
-// Threads split m x n, never k: any thread count gives the same bits.
 // The avx2 variant picks its tile by shape (4 x 24 when m, n and k are all >= 512,
 // 6 x 16 below), and threads cut a problem into rectangles; neither may change what
 // an element is. 515 x 539 x 600 ends in partial tiles of both shapes in both
@@ -255,6 +254,7 @@ TEST_P(GemmVariantTest, EveryElementIsTheSameSumWhateverProblemItIsPartOf) {
   ASSERT_EQ(std::memcmp(whole.c.data(), strips.c.data(), whole.c.size() * sizeof(float)), 0) << variant().info.name;
 }
 
+// Threads split m x n, never k: any thread count gives the same bits.
 TEST_P(GemmVariantTest, BitIdenticalForAnyThreadCount) {
   const GemmCase cases[] = {
       {.m = 300, .n = 200, .k = 150, .beta = 0.5f, .bias = true, .act = EpilogueActivation::relu},

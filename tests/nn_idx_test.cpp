@@ -293,11 +293,27 @@ TEST(DatasetBytes, RejectsACopyThatDoesNotDecodeToTheFeatures) {
   d = good;
   d.x_bytes.pop_back();
   EXPECT_NE(message().find("5 bytes for 6 features"), std::string::npos) << message();
-  d = good;
-  d.byte_divisor = 0.0f;
-  EXPECT_NE(message().find("finite and positive"), std::string::npos) << message();
-  d.byte_divisor = std::nanf("");
-  EXPECT_NE(message().find("finite and positive"), std::string::npos) << message();
+  // Divisors that are not normal, or so large that decoded bytes would be subnormal
+  // (which the training threads flush to zero).
+  for (float divisor : {0.0f, -255.0f, std::nanf(""), 1e-40f, 1e38f}) {
+    d = good;
+    d.byte_divisor = divisor;
+    EXPECT_NE(message().find("positive normal float no larger than 2^126"), std::string::npos) << message();
+  }
+  // A mismatch past the first 4096-element block of the check, in a wider set.
+  Dataset wide = Dataset::classification(3, 2000, 2);
+  wide.x_bytes.assign(wide.x.size(), 7);
+  wide.byte_divisor = 0x1p126f;  // the largest accepted: byte 1 decodes to the smallest normal float
+  for (float& v : wide.x) v = 7.0f / 0x1p126f;
+  EXPECT_NO_THROW(wide.validate());
+  wide.x[5000] = 0.0f;
+  try {
+    wide.validate();
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("feature 1000 of sample 2 is 0 (0x0p+0) but its byte 7"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Standardization, DropsTheByteCopy) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static analysis of our own sources: clang-tidy (checks in .clang-tidy) and cppcheck,
 # both driven by a build tree's compile_commands.json. Any finding fails the run.
-#   tools/lint.sh [BUILD_DIR]          (default build/lint; configured if missing)
+#   tools/lint.sh [BUILD_DIR]          (default build/lint; configured if missing,
+#                                       else regenerated with its own options)
 # Only our translation units are analysed (kernels/ nn/ tools/ bench/ tests/ fuzz/),
 # $LINT_JOBS at a time (default: one per core); system and third-party headers are not.
 # Only configuring matters: nothing in BUILD_DIR needs to be built. A missing tree is

@@ -1,6 +1,8 @@
 #include "trenchcoat/nn/dataset.hpp"
 
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -105,20 +107,31 @@ void Dataset::validate() const {
 
 void Dataset::check_bytes() const {
   if (x_bytes.empty()) return;
-  if (x_bytes.size() != x.size()) {
+  if (features < 1 || x_bytes.size() != x.size() || x.size() % static_cast<std::size_t>(features) != 0) {
     bad("the byte copy of the features holds " + std::to_string(x_bytes.size()) + " bytes for " +
         std::to_string(x.size()) + " features");
   }
-  if (!std::isfinite(byte_divisor) || !(byte_divisor > 0.0f)) {
-    bad("the byte copy's divisor is " + std::to_string(byte_divisor) + "; it must be finite and positive");
+  // Normal, and small enough that every decoded byte but 0 is a normal float too:
+  // the training threads flush subnormals to zero, which would make their decoding
+  // differ from the floats (and from this check, run without that setting).
+  if (!std::isnormal(byte_divisor) || byte_divisor < 0.0f || byte_divisor > 0x1p126f) {
+    bad("the byte copy's divisor is " + std::to_string(byte_divisor) +
+        "; it must be a positive normal float no larger than 2^126");
   }
   const std::int64_t bad_at = detail::first_undecoded_byte(x_bytes.data(), x.data(),
                                                            static_cast<std::int64_t>(x.size()), byte_divisor);
   if (bad_at >= 0) {
     const auto i = static_cast<std::size_t>(bad_at);
+    // Nine significant digits and the exact value: the two often differ in the last
+    // bit only (a multiply by 1/255 instead of a division by 255).
+    const auto show = [](float v) {
+      std::array<char, 64> text{};
+      std::snprintf(text.data(), text.size(), "%.9g (%a)", static_cast<double>(v), static_cast<double>(v));
+      return std::string(text.data());
+    };
     bad("feature " + std::to_string(bad_at % features) + " of sample " + std::to_string(bad_at / features) +
-        " is " + std::to_string(x[i]) + " but its byte copy decodes to " +
-        std::to_string(static_cast<float>(x_bytes[i]) / byte_divisor) +
+        " is " + show(x[i]) + " but its byte " + std::to_string(x_bytes[i]) + " / " + show(byte_divisor) +
+        " is " + show(static_cast<float>(x_bytes[i]) / byte_divisor) +
         " (a feature changed after loading without clearing x_bytes?)");
   }
 }

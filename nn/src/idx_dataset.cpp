@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 #include <system_error>
 
 namespace trenchcoat::nn {
@@ -135,7 +136,8 @@ void standardize(Dataset& data, Standardization s) {
   if (!(s.stddev > 0.0f) || !std::isfinite(s.stddev) || !std::isfinite(s.mean)) return;
   const float inv = 1.0f / s.stddev;
   for (float& v : data.x) v = (v - s.mean) * inv;
-  data.x_bytes.clear();  // the features are no longer bytes / divisor
+  // The features are no longer bytes / divisor; the copy's memory goes too.
+  std::vector<std::uint8_t>().swap(data.x_bytes);
 }
 
 }  // namespace trenchcoat::nn

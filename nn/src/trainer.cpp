@@ -89,6 +89,8 @@ struct Trainer::Impl {
     const float* x = nullptr;
     const std::int32_t* labels = nullptr;
     const std::uint8_t* x_bytes = nullptr;
+    std::size_t x_bytes_size = 0;  // clear() keeps the pointer: the size tells
+    float byte_divisor = 0.0f;
     std::int64_t samples = 0, features = 0;
     std::int32_t classes = 0;
     bool operator==(const DatasetKey&) const = default;
@@ -98,8 +100,8 @@ struct Trainer::Impl {
 
   void check_dataset(const Dataset& data) {
     if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
-    const DatasetKey key{data.x.data(), data.labels.data(), data.x_bytes.data(), data.samples, data.features,
-                         data.classes};
+    const DatasetKey key{data.x.data(),  data.labels.data(), data.x_bytes.data(), data.x_bytes.size(),
+                         data.byte_divisor, data.samples,       data.features,       data.classes};
     if (key == checked) return;
     check_dataset_fits(model.spec(), data);
     // A byte copy that no longer decodes to x (x changed after loading) is an

@@ -25,11 +25,14 @@ struct Dataset {
   std::int64_t target_width = 0;
   std::vector<float> targets;
   // Optional, for features that are bytes over one divisor (MNIST's pixels / 255):
-  // the same features as bytes, x[i] == float(x_bytes[i]) / byte_divisor exactly.
-  // Training then gathers each batch from these, a quarter of the memory traffic
-  // of the floats, and gets the same floats. Empty otherwise. Whoever changes x
-  // afterwards must clear it (standardize() does); validate() and the trainer check
-  // that every byte still decodes to its float.
+  // the same features as bytes, x[i] == float(x_bytes[i]) / byte_divisor exactly
+  // (bit for bit), the divisor a normal float <= 2^126. Training then gathers each
+  // batch from these, a quarter of the memory traffic of the floats, and gets the
+  // same floats. Empty otherwise. Whoever changes x afterwards must clear it
+  // (standardize() does). validate() checks every byte, and so does a Trainer when
+  // it first sees a dataset; it checks again only when x's or x_bytes' storage,
+  // size or the divisor changes, so x edited in place between train_epoch() calls
+  // with x_bytes kept would go unnoticed.
   std::vector<std::uint8_t> x_bytes;
   float byte_divisor = 1.0f;
 
