@@ -2,9 +2,10 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <array>
 #include <bit>
-
-#include "elementwise_clones.hpp"
+#include <cstring>
 
 namespace trenchcoat::nn::detail {
 
@@ -42,22 +43,18 @@ void decode_bytes(const std::uint8_t* src, float* dst, std::int64_t n, float div
   }
 }
 
-TRENCHCOAT_ELEMENTWISE_CLONES std::int64_t first_undecoded_byte(const std::uint8_t* __restrict bytes,
-                                                                const float* __restrict x, std::int64_t n,
-                                                                float divisor) noexcept {
-  // In blocks, so the compiler vectorises the comparison and the search for the
-  // culprit runs only in the block that has one.
-  constexpr std::int64_t kBlock = 4096;
+std::int64_t first_undecoded_byte(const std::uint8_t* bytes, const float* x, std::int64_t n, float divisor) noexcept {
+  // Block by block through decode_bytes() itself, so what is checked is exactly what
+  // a gather will produce.
+  constexpr std::int64_t kBlock = 1024;
+  std::array<float, kBlock> decoded{};
   for (std::int64_t b0 = 0; b0 < n; b0 += kBlock) {
-    const std::int64_t b1 = b0 + kBlock < n ? b0 + kBlock : n;
-    std::uint32_t differ = 0;
-    for (std::int64_t i = b0; i < b1; ++i) {
-      differ |= std::bit_cast<std::uint32_t>(static_cast<float>(bytes[i]) / divisor) ^ std::bit_cast<std::uint32_t>(x[i]);
-    }
-    if (differ == 0) continue;
-    for (std::int64_t i = b0; i < b1; ++i) {
-      if (std::bit_cast<std::uint32_t>(static_cast<float>(bytes[i]) / divisor) != std::bit_cast<std::uint32_t>(x[i])) {
-        return i;
+    const std::int64_t len = std::min(kBlock, n - b0);
+    decode_bytes(bytes + b0, decoded.data(), len, divisor);
+    if (std::memcmp(decoded.data(), x + b0, static_cast<std::size_t>(len) * sizeof(float)) == 0) continue;
+    for (std::int64_t i = 0; i < len; ++i) {
+      if (std::bit_cast<std::uint32_t>(decoded[static_cast<std::size_t>(i)]) != std::bit_cast<std::uint32_t>(x[b0 + i])) {
+        return b0 + i;
       }
     }
   }

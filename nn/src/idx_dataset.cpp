@@ -1,11 +1,11 @@
 #include "trenchcoat/nn/idx_dataset.hpp"
 
-#include "huge_pages.hpp"
-
 #include <cmath>
 #include <string>
-#include <vector>
 #include <system_error>
+#include <vector>
+
+#include "huge_pages.hpp"
 
 namespace trenchcoat::nn {
 namespace {

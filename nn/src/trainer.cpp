@@ -96,7 +96,6 @@ struct Trainer::Impl {
     bool operator==(const DatasetKey&) const = default;
   } checked;
   float input_bound = 0.0f;  // max |feature| of the checked dataset
-  bool from_bytes = false;   // the checked dataset's x_bytes decode to its x: gather from them
 
   void check_dataset(const Dataset& data) {
     if (data.samples < 1) throw std::invalid_argument("the dataset is empty");
@@ -107,7 +106,6 @@ struct Trainer::Impl {
     // A byte copy that no longer decodes to x (x changed after loading) is an
     // error, not a silent training on the old features.
     data.check_bytes();
-    from_bytes = !data.x_bytes.empty();
     // The largest |feature| bounds the first layer's weight gradient (see
     // DataParallelGradient); finding it also rejects NaN and Inf features up front.
     input_bound = detail::max_magnitude(data.x.data(), static_cast<std::int64_t>(data.x.size()));
@@ -175,7 +173,7 @@ struct Trainer::Impl {
           self->gradient->apply(self->ctx, self->optimizer, c, self->model.parameters());
         }
       }
-    } call{this, detail::BatchRequest{&data, rows, next_rows, input_bound, from_bytes}, optimizer.coefficients(lr), {}};
+    } call{this, detail::BatchRequest{&data, rows, next_rows, input_bound, !data.x_bytes.empty()}, optimizer.coefficients(lr), {}};
     const StepProfiler::Clock::time_point started =
         profiler != nullptr ? StepProfiler::Clock::now() : StepProfiler::Clock::time_point{};
     ctx.run([&call] { call(); });

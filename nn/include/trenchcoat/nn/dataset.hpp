@@ -52,7 +52,8 @@ struct Dataset {
   // byte that does not decode to its feature (check_bytes()).
   void validate() const;
   // The x_bytes relation alone (nothing to check when x_bytes is empty): the same
-  // size as x, a finite positive divisor, and every byte decoding to its float.
+  // size as x, a positive normal divisor <= 2^126, and every byte decoding to the
+  // bits of its float.
   void check_bytes() const;
 
   // The first `n` samples (for quick runs and tests), or a copy of rows [begin, end).
